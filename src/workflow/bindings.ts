@@ -67,7 +67,7 @@ export interface BindingProblem {
 
 /**
  * Replaces every `{{wr.bindings.<slot>}}` in `text` with the slot's value. Each unresolvable token is
- * reported once and removed, so the final `{{wr.` scan does not report it a second time.
+ * reported once per text and removed, so the final `{{wr.` scan does not report it a second time.
  */
 export function substituteBindings(
   text: string,
@@ -75,9 +75,12 @@ export function substituteBindings(
   report: (problem: BindingProblem) => void,
 ): string {
   if (!text.includes('{{wr.bindings.')) return text;
+  const reported = new Set<string>();
   return text.replace(BINDING_TOKEN, (_token, slot: string) => {
     const value = slots.get(slot);
     if (value !== undefined) return value;
+    if (reported.has(slot)) return '';
+    reported.add(slot);
     if (slots.size === 0) {
       report({
         rule: 'binding-without-extension-points',
