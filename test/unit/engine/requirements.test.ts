@@ -232,7 +232,7 @@ describe('validation criteria requirement', () => {
     ['a rule whose condition is false does not apply', contains('x', { condition: { var: 'strict' } }), 'a', true],
     ['a rule whose condition is true applies', contains('x', { condition: { var: 'strict' } }), 'a', false],
   ])('%s', (name, criteria, text, passes) => {
-    const ctx = name.includes('condition is true') ? { strict: true } : {};
+    const ctx: JsonObject = name.includes('condition is true') ? { strict: true } : {};
     const report = check(withCriteria(criteria), { notes: text }, null, ctx);
     expect(report.blockers.length === 0).toBe(passes);
   });
