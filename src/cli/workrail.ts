@@ -1,5 +1,53 @@
-/** Entry point of the `workrail` binary. Returns the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  process.stderr.write(`workrail: not built yet (${argv.join(' ')})\n`);
-  return 2;
+// The `workrail` binary: a small CLI over the app's use cases. Each command lives in commands/<command>.ts.
+
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { createApp } from '../app/create-app.js';
+import type { AppDeps } from '../app/deps.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerList } from './commands/list.js';
+import { registerValidate } from './commands/validate.js';
+import { type CliIo, type CommandContext, EXIT, processIo } from './io.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Entry point of the `workrail` binary. Returns the process exit code: 0 ok, 1 failure, 2 usage error. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  if (argv.length === 0) {
+    io.stderr('workrail: the MCP server arrives with the next release. Run `workrail --help` for the CLI commands.\n');
+    return EXIT.usage;
+  }
+
+  let exitCode: number = EXIT.ok;
+  let deps: AppDeps | undefined;
+  const context: CommandContext = {
+    io,
+    deps: () => {
+      deps ??= createApp({ env: io.env });
+      return deps;
+    },
+    setExitCode: (code) => {
+      exitCode = Math.max(exitCode, code);
+    },
+  };
+
+  const program = new Command('workrail')
+    .description('Workflows that AI coding agents follow one step at a time.')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+  registerValidate(program, context);
+  registerList(program, context);
+  registerInspect(program, context);
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    io.stderr(`workrail: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
 }

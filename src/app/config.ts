@@ -1,0 +1,42 @@
+import path from 'node:path';
+import type { WorkflowSourcesConfig } from '../workflow/sources.js';
+
+export type Env = { readonly [name: string]: string | undefined };
+
+/** Settings read from the environment (docs/configuration.md). */
+export interface AppConfig {
+  /** `$WORKRAIL_HOME`, default `<home>/.workrail`. */
+  readonly workrailHome: string;
+  readonly workflows: WorkflowSourcesConfig;
+}
+
+/**
+ * Reads WORKRAIL_HOME (default `$HOME/.workrail`), WORKFLOW_INCLUDE_BUNDLED/USER/PROJECT (default true; `false`,
+ * `0`, `no`, `off` disable) and WORKFLOW_STORAGE_PATH (a `path.delimiter` list). `homeDir` is the fallback for HOME.
+ */
+export function loadConfig(env: Env, defaults: { readonly homeDir: string; readonly bundledDir: string }): AppConfig {
+  const home = nonEmpty(env.HOME) ?? defaults.homeDir;
+  const workrailHome = path.resolve(nonEmpty(env.WORKRAIL_HOME) ?? path.join(home, '.workrail'));
+  return {
+    workrailHome,
+    workflows: {
+      workrailHome,
+      bundledDir: defaults.bundledDir,
+      includeBundled: flag(env.WORKFLOW_INCLUDE_BUNDLED),
+      includeUser: flag(env.WORKFLOW_INCLUDE_USER),
+      includeProject: flag(env.WORKFLOW_INCLUDE_PROJECT),
+      storagePaths: (env.WORKFLOW_STORAGE_PATH ?? '')
+        .split(path.delimiter)
+        .filter((entry) => entry.trim() !== '')
+        .map((entry) => path.resolve(entry.trim())),
+    },
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function flag(value: string | undefined): boolean {
+  return !['false', '0', 'no', 'off'].includes((value ?? '').trim().toLowerCase());
+}

@@ -1,0 +1,10 @@
+/** The outcome of a use case: a value, or an expected failure. Bugs are thrown, never wrapped (STYLE.md §4). */
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { readonly ok: false; readonly error: E } {
+  return { ok: false, error };
+}
