@@ -1,0 +1,19 @@
+// store/ — durable sessions (docs/mcp-protocol.md §9, §10).
+//
+// - `SessionStore` (session-store.ts) is the contract app/ codes against; `openSqliteSessionStore({path, newEventId})`
+//   is today's implementation, one WAL file at `databasePath(resolveDataDir(env))`.
+// - One use case = one `store.transaction(sessionId, (tx) => …)`: BEGIN IMMEDIATE, commit when the callback returns,
+//   roll back and rethrow when it throws, `{ok: false, error: SessionLocked}` when another process held the lock
+//   beyond the wait budget. Read-only use cases use `store.read((r) => …)`.
+// - Inside: `tx.appendEvents` writes the engine's events and, in the same transaction, the projections derived from
+//   them (sessions, runs, nodes, edges, contexts, outputs, advances, metrics, full-text index). `tx.loadSession`
+//   reads those current-state rows back with the §9 integrity checks. Tokens, attempts, pinned workflows and
+//   remembered roots are stored records, not projections.
+// - `rebuildProjections()` recomputes every projection from the events.
+//
+// Not allowed here: domain decisions (they belong to engine/ and app/), async work inside a transaction, and
+// catching errors other than the one lock timeout that becomes `SessionLocked`.
+export { databasePath, resolveDataDir } from './data-dir.js';
+export type * from './session-store.js';
+export type { SqliteSessionStore, SqliteSessionStoreOptions, SqliteSettings } from './sqlite/sqlite-session-store.js';
+export { openSqliteSessionStore } from './sqlite/sqlite-session-store.js';

@@ -1,0 +1,261 @@
+// Current-state tables derived from the events (docs/mcp-protocol.md §10): one function per event kind, applied in
+// the same transaction as the append, and again, in seq order, by rebuildProjections(). A projection reads only
+// earlier projections and the event itself, so replaying the log rebuilds the tables exactly.
+import type Database from 'better-sqlite3';
+import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/events.js';
+import type { JsonObject } from '../../workflow/types.js';
+
+/** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
+export const PROJECTION_TABLES = [
+  'sessions',
+  'runs',
+  'nodes',
+  'edges',
+  'contexts',
+  'advances',
+  'checkpoints',
+  'outputs',
+  'session_metrics',
+] as const;
+
+/** §8: the context keys a session title comes from, in priority order. */
+const TITLE_KEYS = ['goal', 'taskDescription', 'mrTitle', 'prTitle', 'ticketTitle', 'problem'] as const;
+
+type EventOf<K extends EventKind> = SessionEvent & { readonly kind: K; readonly data: EventDataByKind[K] };
+type Handler<K extends EventKind> = (s: Statements, event: EventOf<K>, rowId: number) => void;
+type Statements = ReturnType<typeof prepare>;
+
+export interface Projector {
+  /** Applies one appended event; `rowId` is its `events.id` (used as the full-text row id). */
+  apply(event: SessionEvent, rowId: number): void;
+  /** Empties every projection, including the full-text index. */
+  clear(): void;
+}
+
+export function createProjector(db: Database.Database): Projector {
+  const s = prepare(db);
+  return {
+    apply(event, rowId) {
+      (HANDLERS[event.kind] as Handler<EventKind>)(s, event as EventOf<EventKind>, rowId);
+      s.touchSession.run(event.atMs, event.seq, event.sessionId);
+    },
+    clear() {
+      for (const table of PROJECTION_TABLES) db.prepare(`DELETE FROM ${table}`).run();
+      db.prepare(`INSERT INTO session_fts (session_fts) VALUES ('delete-all')`).run();
+    },
+  };
+}
+
+const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
+  session_created(s, e) {
+    s.insertSession.run(e.sessionId, e.data.workspacePath, e.data.createdAtMs, e.atMs, e.seq);
+    s.insertMetrics.run(e.sessionId, e.data.createdAtMs);
+  },
+  observation_recorded(s, e) {
+    s.setObservation[e.data.key].run(e.data.value, e.sessionId);
+    if (e.data.key === 'git_head_sha') s.setStartShaIfUnset.run(e.data.value, e.sessionId);
+  },
+  run_started(s, e, rowId) {
+    const d = e.data;
+    s.insertRun.run(
+      d.runId,
+      e.sessionId,
+      d.workflowId,
+      d.workflowHash,
+      d.sourceKind,
+      d.sourcePath,
+      d.goal,
+      d.modelTier ?? null,
+      JSON.stringify(d.bindings),
+      JSON.stringify(d.references),
+      e.atMs,
+    );
+    s.setSessionRun.run(d.runId, e.sessionId);
+    const current = s.sessionText.get(e.sessionId) as SessionText | undefined;
+    setSessionText(s, e.sessionId, current?.title ?? null, d.goal, rowId);
+  },
+  node_created(s, e) {
+    const d = e.data;
+    const own = s.contextOf.get(d.nodeId) as { seq: number } | undefined;
+    const inherited =
+      d.parentNodeId === null ? undefined : (s.nodeContextSeq.get(d.parentNodeId) as NodeContextSeq | undefined);
+    const contextSeq = own?.seq ?? inherited?.context_seq ?? null;
+    s.insertNode.run(
+      d.nodeId,
+      e.sessionId,
+      e.runId ?? null,
+      d.nodeKind,
+      d.parentNodeId,
+      d.workflowHash,
+      JSON.stringify(d.state),
+      contextSeq,
+      e.seq,
+      e.atMs,
+    );
+    if (d.nodeKind === 'step' || d.nodeKind === 'blocked_attempt') s.setPreferredTip.run(d.nodeId, e.sessionId);
+  },
+  edge_created(s, e) {
+    s.insertEdge.run(e.sessionId, e.data.fromNodeId, e.data.toNodeId, e.data.edgeKind, e.data.cause, e.seq);
+  },
+  advance_recorded(s, e) {
+    const d = e.data;
+    s.insertAdvance.run(d.fromNodeId, d.attemptId, e.sessionId, d.outcome, d.toNodeId, e.seq);
+    if (d.outcome === 'advanced') s.countStep.run(e.sessionId);
+    if (d.outcome === 'blocked') s.countBlocked.run(e.sessionId);
+  },
+  output_appended(s, e, rowId) {
+    const d = e.data;
+    if (d.channel === 'notes') {
+      s.insertOutput.run(
+        e.sessionId,
+        e.seq,
+        d.nodeId,
+        d.attemptId,
+        'notes',
+        null,
+        null,
+        Buffer.byteLength(d.notesMarkdown),
+      );
+      s.insertFts.run(rowId, null, null, d.notesMarkdown);
+      const current = s.sessionText.get(e.sessionId) as SessionText | undefined;
+      if (current !== undefined && current.title === null) {
+        setSessionText(s, e.sessionId, firstLine(d.notesMarkdown), current.goal, rowId);
+      }
+      return;
+    }
+    const a = d.artifact;
+    s.insertOutput.run(e.sessionId, e.seq, d.nodeId, d.attemptId, 'artifact', a.kind, a.sha256, a.bytes);
+  },
+  context_set(s, e, rowId) {
+    const d = e.data;
+    s.upsertContext.run(d.nodeId, e.sessionId, e.seq);
+    s.setNodeContext.run(e.seq, d.nodeId);
+    const goal = typeof d.context.goal === 'string' ? d.context.goal : null;
+    setSessionText(s, e.sessionId, titleFromContext(d.context) ?? earliestNotesLine(s, e.sessionId), goal, rowId);
+    const outcome = d.context.metrics_outcome;
+    s.setOutcome.run(typeof outcome === 'string' ? outcome : null, e.sessionId);
+  },
+  validation_performed() {},
+  assessment_recorded() {},
+  decision_trace_appended() {},
+  checkpoint_recorded(s, e) {
+    s.insertCheckpoint.run(e.data.fromNodeId, e.data.attemptId, e.sessionId, e.data.checkpointNodeId);
+  },
+  run_completed(s, e) {
+    const d = e.data;
+    s.completeRun.run(e.atMs, d.finalNodeId, e.sessionId);
+    s.completeMetrics.run(e.atMs, d.durationMs, d.git?.endSha ?? null, d.git?.startSha ?? null, e.sessionId);
+  },
+};
+
+interface SessionText {
+  title: string | null;
+  goal: string | null;
+  fts_title_rowid: number | null;
+}
+interface NodeContextSeq {
+  context_seq: number | null;
+}
+
+/** Keeps sessions.title/goal and their single full-text row in step; rewrites the row only when the text changed. */
+function setSessionText(s: Statements, sessionId: string, title: string | null, goal: string | null, rowId: number) {
+  const current = s.sessionText.get(sessionId) as SessionText | undefined;
+  if (current === undefined) return;
+  if (current.title === title && current.goal === goal && current.fts_title_rowid !== null) return;
+  if (current.fts_title_rowid !== null) s.deleteFts.run(current.fts_title_rowid);
+  s.insertFts.run(rowId, title, goal, null);
+  s.setSessionText.run(title, goal, rowId, sessionId);
+}
+
+function titleFromContext(context: JsonObject): string | null {
+  for (const key of TITLE_KEYS) {
+    const value = context[key];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return null;
+}
+
+function earliestNotesLine(s: Statements, sessionId: string): string | null {
+  const row = s.earliestNotes.get(sessionId) as { data: string } | undefined;
+  if (row === undefined) return null;
+  return firstLine((JSON.parse(row.data) as { notesMarkdown: string }).notesMarkdown);
+}
+
+function firstLine(markdown: string): string | null {
+  const line = markdown
+    .split('\n')
+    .map((l) => l.replace(/^#+\s*/, '').trim())
+    .find((l) => l !== '');
+  return line === undefined ? null : line.slice(0, 200);
+}
+
+function prepare(db: Database.Database) {
+  const observation = (column: string) => db.prepare(`UPDATE sessions SET ${column} = ? WHERE session_id = ?`);
+  return {
+    touchSession: db.prepare(
+      'UPDATE sessions SET last_activity_ms = max(last_activity_ms, ?), last_seq = ? WHERE session_id = ?',
+    ),
+    insertSession: db.prepare(
+      'INSERT INTO sessions (session_id, workspace_path, created_at_ms, last_activity_ms, last_seq) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insertMetrics: db.prepare('INSERT INTO session_metrics (session_id, started_at_ms) VALUES (?, ?)'),
+    setObservation: {
+      repo_root: observation('repo_root'),
+      repo_root_hash: observation('repo_root_hash'),
+      git_branch: observation('git_branch'),
+      git_head_sha: observation('git_head_sha'),
+    },
+    setStartShaIfUnset: db.prepare(
+      'UPDATE session_metrics SET start_sha = coalesce(start_sha, ?) WHERE session_id = ?',
+    ),
+    insertRun: db.prepare(
+      `INSERT INTO runs (run_id, session_id, workflow_id, workflow_hash, source_kind, source_path, goal, model_tier,
+         bindings, refs, started_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    setSessionRun: db.prepare('UPDATE sessions SET run_id = ? WHERE session_id = ?'),
+    sessionText: db.prepare('SELECT title, goal, fts_title_rowid FROM sessions WHERE session_id = ?'),
+    setSessionText: db.prepare('UPDATE sessions SET title = ?, goal = ?, fts_title_rowid = ? WHERE session_id = ?'),
+    insertFts: db.prepare('INSERT INTO session_fts (rowid, title, goal, notes) VALUES (?, ?, ?, ?)'),
+    deleteFts: db.prepare('DELETE FROM session_fts WHERE rowid = ?'),
+    contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
+    nodeContextSeq: db.prepare('SELECT context_seq FROM nodes WHERE node_id = ?'),
+    insertNode: db.prepare(
+      `INSERT INTO nodes (node_id, session_id, run_id, node_kind, parent_node_id, workflow_hash, state, context_seq,
+         created_seq, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    setPreferredTip: db.prepare('UPDATE runs SET preferred_tip_node_id = ? WHERE session_id = ?'),
+    insertEdge: db.prepare(
+      'INSERT INTO edges (session_id, from_node_id, to_node_id, edge_kind, cause, created_seq) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertAdvance: db.prepare(
+      'INSERT INTO advances (node_id, attempt_id, session_id, outcome, to_node_id, seq) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    countStep: db.prepare('UPDATE session_metrics SET steps_advanced = steps_advanced + 1 WHERE session_id = ?'),
+    countBlocked: db.prepare('UPDATE session_metrics SET blocked_attempts = blocked_attempts + 1 WHERE session_id = ?'),
+    insertOutput: db.prepare(
+      `INSERT INTO outputs (session_id, seq, node_id, attempt_id, channel, artifact_kind, sha256, bytes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    earliestNotes: db.prepare(
+      `SELECT e.data FROM outputs o JOIN session_keys k ON k.session_id = o.session_id
+         JOIN events e ON e.sk = k.sk AND e.seq = o.seq
+       WHERE o.session_id = ? AND o.channel = 'notes' ORDER BY o.seq LIMIT 1`,
+    ),
+    upsertContext: db.prepare(
+      `INSERT INTO contexts (node_id, session_id, seq) VALUES (?, ?, ?)
+         ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq`,
+    ),
+    setNodeContext: db.prepare('UPDATE nodes SET context_seq = ? WHERE node_id = ?'),
+    setOutcome: db.prepare('UPDATE session_metrics SET outcome = ? WHERE session_id = ?'),
+    insertCheckpoint: db.prepare(
+      'INSERT INTO checkpoints (node_id, attempt_id, session_id, checkpoint_node_id) VALUES (?, ?, ?, ?)',
+    ),
+    completeRun: db.prepare(
+      'UPDATE runs SET is_complete = 1, completed_at_ms = ?, final_node_id = ? WHERE session_id = ?',
+    ),
+    completeMetrics: db.prepare(
+      `UPDATE session_metrics SET ended_at_ms = ?, duration_ms = ?, is_complete = 1, end_sha = ?,
+         start_sha = coalesce(start_sha, ?) WHERE session_id = ?`,
+    ),
+  };
+}

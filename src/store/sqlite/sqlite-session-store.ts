@@ -1,0 +1,124 @@
+// The SQLite SessionStore: one better-sqlite3 connection per process on one WAL database file. Calls on the same file
+// from several processes serialise on SQLite's write lock; BEGIN IMMEDIATE takes it up front and busy_timeout makes a
+// second writer wait up to the budget instead of failing (docs/mcp-protocol.md §9).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventId, SessionId } from '../../engine/events.js';
+import type { SessionLocked, SessionReader, SessionStore, SessionTx, TransactionResult } from '../session-store.js';
+import { migrate, userVersion } from './migrate.js';
+import { createProjector } from './projections.js';
+import { createReader, type EventRow, toEvent, type WorkflowCache } from './session-reader.js';
+import { createWriter } from './session-writer.js';
+
+export interface SqliteSessionStoreOptions {
+  /** The database file (created with its directory if missing), normally `<dataDir>/workrail.db`. */
+  readonly path: string;
+  /** Event ids (`evt_…`) for appended events. */
+  readonly newEventId: () => EventId;
+  /** How long a write waits for another connection's lock before giving up. Default 5000 ms. */
+  readonly lockWaitMs?: number;
+}
+
+/** The connection settings in force, for diagnostics. */
+export interface SqliteSettings {
+  readonly journalMode: string;
+  /** 2 = FULL. */
+  readonly synchronous: number;
+  readonly busyTimeoutMs: number;
+  readonly foreignKeys: boolean;
+  readonly schemaVersion: number;
+}
+
+export interface SqliteSessionStore extends SessionStore {
+  settings(): SqliteSettings;
+}
+
+const REBUILD_BATCH = 1000;
+
+/**
+ * Opens (creating and migrating if needed) the SQLite store at `path`. Throws if the file cannot be opened or is
+ * from a newer WorkRail.
+ */
+export function openSqliteSessionStore(options: SqliteSessionStoreOptions): SqliteSessionStore {
+  const lockWaitMs = options.lockWaitMs ?? 5000;
+  mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { timeout: lockWaitMs });
+  if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
+    db.close();
+    throw new Error(`${options.path}: SQLite could not switch to WAL mode (is it on a network filesystem?)`);
+  }
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const projector = createProjector(db);
+  const workflows: WorkflowCache = new Map();
+  const reader = createReader(db, workflows);
+  const tx: SessionTx = { ...reader, ...createWriter(db, projector, options.newEventId) };
+  const readAllEvents = db.prepare(
+    `SELECT e.id, k.session_id, e.seq, e.event_id, e.kind, e.run_id, e.node_id, e.dedupe_key, e.at_ms, e.data
+     FROM events e JOIN session_keys k ON k.sk = e.sk WHERE e.id > ? ORDER BY e.id LIMIT ?`,
+  );
+
+  const transaction = <T>(sessionId: SessionId | null, fn: (tx: SessionTx) => T): TransactionResult<T> => {
+    let entered = false;
+    const run = db.transaction(() => {
+      entered = true;
+      return fn(tx);
+    });
+    try {
+      return { ok: true, value: run.immediate() };
+    } catch (error) {
+      // The one SQLite error we expect: BEGIN IMMEDIATE still busy after busy_timeout.
+      if (!entered && isBusy(error)) return { ok: false, error: locked(sessionId, lockWaitMs) };
+      throw error;
+    }
+  };
+
+  return {
+    transaction,
+    read<T>(fn: (r: SessionReader) => T): T {
+      return db.transaction(() => fn(reader)).deferred();
+    },
+    rebuildProjections() {
+      return transaction(null, () => {
+        projector.clear();
+        let after = 0;
+        for (;;) {
+          const rows = readAllEvents.all(after, REBUILD_BATCH) as EventRowWithId[];
+          for (const row of rows) projector.apply(toEvent(row.session_id, row), row.id);
+          if (rows.length < REBUILD_BATCH) return;
+          after = rows[rows.length - 1]!.id;
+        }
+      });
+    },
+    settings() {
+      return {
+        journalMode: db.pragma('journal_mode', { simple: true }) as string,
+        synchronous: db.pragma('synchronous', { simple: true }) as number,
+        busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
+        foreignKeys: db.pragma('foreign_keys', { simple: true }) === 1,
+        schemaVersion: userVersion(db),
+      };
+    },
+    close() {
+      db.close();
+    },
+  };
+}
+
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError && (error.code === 'SQLITE_BUSY' || error.code.startsWith('SQLITE_BUSY_'))
+  );
+}
+
+function locked(sessionId: SessionId | null, waitBudgetMs: number): SessionLocked {
+  return { kind: 'session_locked', sessionId, waitBudgetMs };
+}
+
+interface EventRowWithId extends EventRow {
+  id: number;
+  session_id: SessionId;
+}
