@@ -301,8 +301,8 @@ function checkFunctions(site: StepSite, root: RawObject, add: Add): void {
     }
   }
   for (const [reference, index] of strings(step.functionReferences)) {
-    const name = reference.endsWith('()') ? reference.slice(0, -2) : reference;
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !visible.has(name)) {
+    const name = reference.slice(0, -2);
+    if (/^[A-Za-z_][A-Za-z0-9_]*\(\)$/.test(reference) && !visible.has(name)) {
       add(
         [...at, 'functionReferences', index],
         'function-reference-unknown',
