@@ -24,7 +24,8 @@ import { virtualStepsOf } from './virtual-steps.js';
 export interface CompileContext {
   readonly catalog: TemplateCatalog;
   readonly slots: ReadonlyMap<string, string>;
-  readonly features: readonly FeatureItems[];
+  /** Items of all declared features, in declaration order; undefined when no feature is declared. */
+  readonly features: FeatureItems | undefined;
   readonly issues: ValidationIssue[];
   readonly suggestions: string[];
   /** Set once any step (after template expansion) uses promptBlocks. */
@@ -158,7 +159,7 @@ function compileBlocks(step: StandardStep, blame: Blame, ctx: CompileContext): s
     scan(result, `/promptBlocks${pointer}`);
     return result;
   });
-  const withFeatures = appendFeatureItems(bound, ctx.features);
+  const withFeatures = ctx.features === undefined ? bound : appendFeatureItems(bound, ctx.features);
   return renderPromptBlocks(withFeatures, (refId, pointer) => {
     const text = REF_TEXT.get(refId);
     if (text !== undefined) return text;

@@ -81,12 +81,13 @@ export function compileWorkflow(doc: WorkflowDocument, options: CompileOptions):
   return { ok: true, workflow, suggestions: ctx.suggestions };
 }
 
-function resolveFeatures(features: readonly string[], issues: ValidationIssue[]): FeatureItems[] {
-  const resolved: FeatureItems[] = [];
+/** The items of all known features concatenated in declaration order; unknown ones are reported. */
+function resolveFeatures(features: readonly string[], issues: ValidationIssue[]): FeatureItems | undefined {
+  const known: FeatureItems[] = [];
   features.forEach((feature, i) => {
     const items = FEATURE_ITEMS.get(feature);
     if (items !== undefined) {
-      resolved.push(items);
+      known.push(items);
       return;
     }
     issues.push({
@@ -95,7 +96,12 @@ function resolveFeatures(features: readonly string[], issues: ValidationIssue[])
       message: `Unknown feature "${feature}"; known features: ${[...FEATURE_ITEMS.keys()].join(', ')}.`,
     });
   });
-  return resolved;
+  if (known.length === 0) return undefined;
+  return {
+    constraints: known.flatMap((items) => items.constraints),
+    procedure: known.flatMap((items) => items.procedure),
+    verify: known.flatMap((items) => items.verify),
+  };
 }
 
 /**

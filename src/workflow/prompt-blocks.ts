@@ -35,14 +35,13 @@ export function mapBlockStrings(blocks: PromptBlocks, visit: BlockStringVisitor)
   return out;
 }
 
-/** Appends each feature's items after the step's own constraints, procedure and verify items. */
-export function appendFeatureItems(blocks: PromptBlocks, features: readonly FeatureItems[]): PromptBlocks {
-  if (features.length === 0) return blocks;
+/** Appends the features' items after the step's own constraints, procedure and verify items. */
+export function appendFeatureItems(blocks: PromptBlocks, items: FeatureItems): PromptBlocks {
   return {
     ...blocks,
-    constraints: [...(blocks.constraints ?? []), ...features.flatMap((f) => f.constraints)],
-    procedure: [...(blocks.procedure ?? []), ...features.flatMap((f) => f.procedure)],
-    verify: [...(blocks.verify ?? []), ...features.flatMap((f) => f.verify)],
+    constraints: [...(blocks.constraints ?? []), ...items.constraints],
+    procedure: [...(blocks.procedure ?? []), ...items.procedure],
+    verify: [...(blocks.verify ?? []), ...items.verify],
   };
 }
 

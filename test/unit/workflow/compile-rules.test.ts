@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTemplateCatalog } from '../../../src/workflow/templates.js';
-import type { Step, WorkflowDocument } from '../../../src/workflow/types.js';
+import type { ParallelStep, StandardStep, Step, WorkflowDocument } from '../../../src/workflow/types.js';
 import { compileIssues, doc, routine, rulesAndPaths, S } from './compile-helpers.js';
 
 const templates = buildTemplateCatalog([
@@ -14,7 +14,7 @@ interface RuleCase {
   readonly expected: [string, string][];
 }
 
-const loopWith = (body: Step[]): Step => ({
+const loopWith = (body: (StandardStep | ParallelStep)[]): Step => ({
   id: 'review-loop',
   type: 'loop',
   title: 'Loop',
