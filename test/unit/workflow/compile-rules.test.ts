@@ -177,6 +177,11 @@ const cases: RuleCase[] = [
     expected: [['wr-token-unresolved', '/steps/0/templateCall']],
   },
   {
+    name: 'a binding problem in a routine step is reported at the calling templateCall',
+    document: doc([{ id: 'design', title: 'D', templateCall: { templateId: 'wr.templates.routine.binds' } }]),
+    expected: [['binding-without-extension-points', '/steps/0/templateCall']],
+  },
+  {
     name: 'issues from several steps and loop bodies are reported in document order',
     document: doc([
       { ...S, prompt: '{{wr.a}}' },
@@ -199,6 +204,7 @@ describe('compileWorkflow compile checks (workflow-format.md §13.2)', () => {
   const withBad = new Map(templates);
   for (const [id, template] of buildTemplateCatalog([
     routine('bad', [{ id: 'x-step', title: 'X', prompt: '{{wr.zzz}}' }]),
+    routine('binds', [{ id: 'y-step', title: 'Y', prompt: 'Ask {{wr.bindings.reviewer}}.' }]),
   ])) {
     withBad.set(id, template);
   }

@@ -399,6 +399,21 @@ describe('compiled workflow shape', () => {
     }).toThrow(TypeError);
   });
 
+  it('leaves the input document unchanged', () => {
+    const input = doc(
+      [
+        { ...S, promptBlocks: undefined, audit: { prompt: 'Check.' } },
+        loopStep({ type: 'while', maxIterations: 2, condition: { var: 'x' } }, [
+          { id: 'b-one', title: 'B', promptBlocks: { goal: 'G' } },
+        ]),
+      ],
+      { features: ['wr.features.capabilities'] },
+    );
+    const before = structuredClone(input);
+    compileOk(input);
+    expect(input).toEqual(before);
+  });
+
   it('does not freeze or share objects with the input document', () => {
     const input = doc([{ ...S, runCondition: { var: 'x' } }]);
     const { workflow } = compileOk(input);
