@@ -50,6 +50,7 @@ const auditSchema = closedObject(
   { prompt: text(1, 4096).optional(), rubric: z.array(z.string()).min(1).optional() },
   {
     refine: (audit, ctx) => {
+      if (Array.isArray(audit.rubric) && audit.rubric.length === 0) return;
       const rubric = Array.isArray(audit.rubric) ? (audit.rubric as unknown[]) : [];
       const blank = rubric.flatMap((item, index) => (typeof item === 'string' && item.trim() === '' ? [index] : []));
       for (const index of blank) {

@@ -6,7 +6,7 @@ import { workflowDocumentSchema } from './schema.js';
 import { isRecord, jsonTypeOf } from './schema-primitives.js';
 import type { CompiledWorkflow, TemplateCatalog, ValidationIssue, WorkflowDocument } from './types.js';
 import { loadInput } from './validate-input.js';
-import { finishIssues, type LocatedIssue, locateZodIssues } from './validate-issues.js';
+import { finishIssues, type LocatedIssue, locateZodIssues, pointer } from './validate-issues.js';
 import { checkReferences } from './validate-references.js';
 import { structuralSuggestions } from './validate-suggestions.js';
 
@@ -79,7 +79,11 @@ function checkStructure(
   }
   const parsed = workflowDocumentSchema.safeParse(root);
   const located: LocatedIssue[] = parsed.success ? [] : locateZodIssues(parsed.error.issues, root);
-  located.push(...checkReferences(root, { allowReservedIds: options.allowReservedIds === true }));
+  // A value that already failed its own schema (e.g. a ref that is too long) is not also reported as undeclared.
+  const failed = new Set(located.map((issue) => pointer(issue.segments)));
+  for (const issue of checkReferences(root, { allowReservedIds: options.allowReservedIds === true })) {
+    if (!failed.has(pointer(issue.segments))) located.push(issue);
+  }
   const issues = finishIssues(located, root);
   if (issues.length > 0 || !parsed.success) return { issues };
   return { issues, document: parsed.data as unknown as WorkflowDocument };
