@@ -48,10 +48,7 @@ export function virtualStepsOf(parent: StandardStep | ParallelStep): VirtualStep
 function verificationPrompt(verification: NonNullable<StandardStep['verification']>): string {
   const parts: string[] = [];
   if (verification.command !== undefined && verification.command.trim() !== '') {
-    parts.push(
-      `Run \`${verification.command}\` and report its exit status and the relevant part of its output. ` +
-        'If it fails, fix the cause and run it again.',
-    );
+    parts.push(`Run \`${verification.command}\` and report its exit status and the relevant part of its output.`);
   }
   if (verification.prompt !== undefined) parts.push(verification.prompt);
   return parts.join('\n\n');

@@ -9,6 +9,7 @@ import type { CompiledWorkflow, WorkflowDocument } from '../../../src/workflow/t
 import { compileOk, doc, S } from './compile-helpers.js';
 
 const fixtureDir = new URL('../../fixtures/compile/', import.meta.url);
+// After an intended change of the compiled form, run with UPDATE_GOLDEN=1 to rewrite the golden files.
 const updateGolden = process.env.UPDATE_GOLDEN === '1';
 
 /**
