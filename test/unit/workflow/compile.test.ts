@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildTemplateCatalog } from '../../../src/workflow/templates.js';
 import type {
   CompiledLoopStep,
   CompiledParallelStep,
@@ -6,7 +7,7 @@ import type {
   LoopDefinition,
   Step,
 } from '../../../src/workflow/types.js';
-import { compileOk, doc, S } from './compile-helpers.js';
+import { compileOk, doc, routine, S } from './compile-helpers.js';
 
 const loopStep = (loop: LoopDefinition, body: Step['id'] | Step[] = [S], extra: Record<string, unknown> = {}): Step =>
   ({ id: 'the-loop', type: 'loop', title: 'Loop', loop, body, ...extra }) as Step;
@@ -103,6 +104,28 @@ describe('compiled loops (workflow-format.md §3.3)', () => {
     expect(workflow.steps.map((step) => step.id)).toEqual(['first', 'the-loop', 'last']);
     const loop = workflow.steps[1] as CompiledLoopStep;
     expect(loop.body.map((step) => [step.id, step.title])).toEqual([['fix-step', 'Fix']]);
+  });
+
+  it('moves a string-referenced body step that stands before its loop', () => {
+    const { workflow } = compileOk(doc([S, loopStep({ type: 'for', count: 2, maxIterations: 2 }, 'step-one')]));
+    expect(workflow.steps.map((step) => step.id)).toEqual(['the-loop']);
+    expect((workflow.steps[0] as CompiledLoopStep).body.map((step) => step.id)).toEqual(['step-one']);
+  });
+
+  it('expands a template call used as a string-referenced body into the loop', () => {
+    const templates = buildTemplateCatalog([routine('two', [S, { id: 'step-two', title: 'T', prompt: 't' }])]);
+    const { workflow } = compileOk(
+      doc([
+        loopStep({ type: 'for', count: 2, maxIterations: 2 }, 'caller'),
+        { id: 'caller', title: 'C', templateCall: { templateId: 'wr.templates.routine.two' } },
+      ]),
+      { templates },
+    );
+    expect(workflow.steps.map((step) => step.id)).toEqual(['the-loop']);
+    expect((workflow.steps[0] as CompiledLoopStep).body.map((step) => step.id)).toEqual([
+      'caller.step-one',
+      'caller.step-two',
+    ]);
   });
 
   it('keeps the loop runCondition and compiles inline body steps in order', () => {
