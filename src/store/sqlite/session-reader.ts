@@ -278,7 +278,7 @@ function prepare(db: Database.Database) {
     recent: db.prepare(`${SUMMARY_SELECT} ${SUMMARY_ORDER}`),
     search: db.prepare(
       `SELECT k.session_id, min(m.rank) AS rank
-       FROM (SELECT rowid, bm25(session_fts) AS rank FROM session_fts WHERE session_fts MATCH ?) m
+       FROM (SELECT rowid, rank FROM session_fts WHERE session_fts MATCH ?) m
          JOIN events e ON e.id = m.rowid JOIN session_keys k ON k.sk = e.sk
        GROUP BY k.session_id ORDER BY rank, k.session_id LIMIT ?`,
     ),

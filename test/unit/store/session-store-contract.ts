@@ -1,0 +1,513 @@
+// The SessionStore contract, written once and run against every adapter (SQLite now, PostgreSQL later), the way
+// Kysely loops each feature suite over its dialects.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AttemptId, NewEvent, NodeId, RunId, SessionId } from '../../../src/engine/events.js';
+import type { SessionStore, SessionTx } from '../../../src/store/index.js';
+import {
+  advanceEvents,
+  compiledWorkflow,
+  pending,
+  recordRealisticSession,
+  startEvents,
+  WORKFLOW_HASH,
+} from '../../fixtures/store/session-script.js';
+
+export type Corruption = 'seq_gap' | 'node_state' | 'dangling_edge' | 'missing_workflow';
+
+export interface StoreHarness {
+  readonly store: SessionStore;
+  /** Closes the store and opens the same storage again. */
+  reopen(): SessionStore;
+  /** Damages one session's records behind the store's back. */
+  corrupt(sessionId: SessionId, how: Corruption): void;
+  cleanup(): void;
+}
+
+export function describeSessionStoreContract(name: string, factory: () => StoreHarness): void {
+  describe(`SessionStore contract (${name})`, () => {
+    let h: StoreHarness;
+    let store: SessionStore;
+    beforeEach(() => {
+      h = factory();
+      store = h.store;
+    });
+    afterEach(() => h.cleanup());
+
+    const inTx = <T>(fn: (tx: SessionTx) => T): T => {
+      const result = store.transaction(null, fn);
+      if (!result.ok) throw new Error('unexpected lock');
+      return result.value;
+    };
+    const S = 'sess_a' as SessionId;
+    const R = 'run_a' as RunId;
+    const root = 'node_root' as NodeId;
+    const start = (sessionId = S, runId = R, rootNodeId = root) =>
+      inTx((tx) => {
+        tx.pinWorkflow(compiledWorkflow());
+        return tx.appendEvents(sessionId, startEvents({ sessionId, runId, rootNodeId, atMs: 1000, goal: 'Fix it' }));
+      });
+
+    describe('appendEvents', () => {
+      it('assigns contiguous 0-based seq, event ids and the session id', () => {
+        const appended = start();
+        expect(appended.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+        expect(new Set(appended.map((e) => e.eventId)).size).toBe(7);
+        expect(appended.every((e) => e.eventId.startsWith('evt_') && e.sessionId === S)).toBe(true);
+        expect(store.read((r) => r.listEvents(S))).toEqual(appended);
+      });
+
+      it('continues the sequence in a later transaction', () => {
+        start();
+        const more = inTx((tx) =>
+          tx.appendEvents(
+            S,
+            advanceEvents({
+              runId: R,
+              from: root,
+              to: 'node_b' as NodeId,
+              attemptId: 'attempt_1' as AttemptId,
+              atMs: 2000,
+              notes: 'n',
+              state: pending('implement', 1),
+            }),
+          ),
+        );
+        expect(more[0]!.seq).toBe(7);
+        expect(store.read((r) => r.listEvents(S).map((e) => e.seq))).toEqual([...Array(more.length + 7).keys()]);
+      });
+
+      it('skips events whose dedupeKey is already recorded and keeps seq contiguous', () => {
+        const first = start();
+        const again = inTx((tx) => {
+          const fresh: NewEvent = {
+            kind: 'decision_trace_appended',
+            dedupeKey: 'trace:new',
+            atMs: 1500,
+            data: { nodeId: root, entries: [] },
+          };
+          return tx.appendEvents(S, [first[0]!, fresh, first[3]!]);
+        });
+        expect(again.map((e) => [e.dedupeKey, e.seq])).toEqual([['trace:new', 7]]);
+        expect(store.read((r) => r.listEvents(S))).toHaveLength(8);
+      });
+
+      it('deduplicates per session, not across sessions', () => {
+        start(S);
+        const other = start('sess_b' as SessionId, 'run_b' as RunId, 'node_rootb' as NodeId);
+        expect(other).toHaveLength(7);
+      });
+
+      it('round-trips optional envelope fields exactly', () => {
+        const [created] = start();
+        expect(created).not.toHaveProperty('runId');
+        const node = store.read((r) => r.listEvents(S)).find((e) => e.kind === 'node_created')!;
+        expect(node).toMatchObject({ runId: R, nodeId: root });
+      });
+    });
+
+    describe('transaction', () => {
+      it('commits and returns the callback value', () => {
+        expect(store.transaction(S, () => 42)).toEqual({ ok: true, value: 42 });
+      });
+
+      it('rolls back every write and rethrows when the callback throws', () => {
+        const boom = new Error('boom');
+        expect(() =>
+          store.transaction(S, (tx) => {
+            tx.pinWorkflow(compiledWorkflow());
+            tx.appendEvents(S, startEvents({ sessionId: S, runId: R, rootNodeId: root, atMs: 1, goal: 'g' }));
+            tx.insertToken({
+              token: 'ct_000000000000000000000000',
+              kind: 'continue',
+              sessionId: S,
+              runId: R,
+              nodeId: root,
+              attemptId: 'attempt_x' as AttemptId,
+              workflowHash: WORKFLOW_HASH,
+              createdAtMs: 1,
+            });
+            tx.rememberRoot('/work/x', 1);
+            throw boom;
+          }),
+        ).toThrow(boom);
+        store.read((r) => {
+          expect(r.loadSession(S)).toEqual({ kind: 'not_found' });
+          expect(r.listEvents(S)).toEqual([]);
+          expect(r.findToken('ct_000000000000000000000000')).toBeNull();
+          expect(r.getWorkflow(WORKFLOW_HASH)).toBeNull();
+          expect(r.listRoots()).toEqual([]);
+          expect(r.searchSessions('g', 10)).toEqual([]);
+        });
+      });
+
+      it('after a rollback, the next append starts again at seq 0', () => {
+        expect(() =>
+          store.transaction(S, (tx) => {
+            tx.appendEvents(S, startEvents({ sessionId: S, runId: R, rootNodeId: root, atMs: 1, goal: 'g' }));
+            throw new Error('boom');
+          }),
+        ).toThrow('boom');
+        expect(start()[0]!.seq).toBe(0);
+      });
+    });
+
+    describe('loadSession', () => {
+      it('returns not_found for an unknown session', () => {
+        expect(store.read((r) => r.loadSession('sess_nope' as SessionId))).toEqual({ kind: 'not_found' });
+      });
+
+      it('returns the run, pinned workflow, nodes, edges and preferred tip', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        const loaded = store.read((r) => r.loadSession(s.sessionId));
+        if (loaded.kind !== 'ok') throw new Error(loaded.kind);
+        const session = loaded.session;
+        expect(session.workspacePath).toBe('/work/acme');
+        expect(session.run).toMatchObject({
+          runId: s.runId,
+          workflowId: 'acme.review-fix',
+          workflowHash: WORKFLOW_HASH,
+          goal: 'Fix flaky login test 1',
+          bindings: { reviewer: 'wr.routines.review' },
+          isComplete: false,
+          preferredTipNodeId: s.node('fork'),
+        });
+        expect(session.workflow).toEqual(compiledWorkflow());
+        expect([...session.nodes.keys()]).toEqual(['root', 'n1', 'blk', 'chk', 'n2', 'fork'].map((k) => s.node(k)));
+        expect(session.nodes.get(s.node('blk'))).toMatchObject({
+          nodeKind: 'blocked_attempt',
+          parentNodeId: s.node('n1'),
+        });
+        expect(session.nodes.get(s.node('n2'))?.state).toEqual(pending('verify', 2));
+        expect(session.edges.map((e) => [e.fromNodeId, e.toNodeId, e.edgeKind, e.cause])).toEqual([
+          [s.node('root'), s.node('n1'), 'advance', 'advance'],
+          [s.node('n1'), s.node('blk'), 'advance', 'advance'],
+          [s.node('blk'), s.node('chk'), 'checkpoint', 'checkpoint'],
+          [s.node('blk'), s.node('n2'), 'advance', 'retry'],
+          [s.node('root'), s.node('fork'), 'advance', 'fork'],
+        ]);
+        expect(session.observations).toEqual({
+          repoRoot: null,
+          repoRootHash: 'f'.repeat(64),
+          gitBranch: 'fix/login',
+          gitHeadSha: '1'.repeat(40),
+        });
+        expect(session.lastSeq).toBe(store.read((r) => r.listEvents(s.sessionId)).length - 1);
+      });
+
+      it('marks the run complete with its final node after run_completed', () => {
+        const s = recordRealisticSession(store, 2, 10_000, { complete: true });
+        const loaded = store.read((r) => r.loadSession(s.sessionId));
+        expect(loaded.kind === 'ok' && loaded.session.run).toMatchObject({
+          isComplete: true,
+          finalNodeId: s.node('done'),
+          completedAtMs: 14_000,
+          preferredTipNodeId: s.node('done'),
+        });
+      });
+    });
+
+    describe('integrity (§9)', () => {
+      it.each([
+        ['seq_gap', 'event_sequence_broken'],
+        ['node_state', 'missing_node_state'],
+        ['dangling_edge', 'dangling_edge'],
+        ['missing_workflow', 'missing_pinned_workflow'],
+      ] as const)('reports a %s as unhealthy (%s) and leaves other sessions healthy', (how, kind) => {
+        const damaged = recordRealisticSession(store, 1, 10_000);
+        const intact = recordRealisticSession(store, 2, 20_000, { complete: true });
+        h.corrupt(damaged.sessionId, how);
+        const loaded = store.read((r) => r.loadSession(damaged.sessionId));
+        expect(loaded.kind).toBe('unhealthy');
+        if (loaded.kind === 'unhealthy') {
+          expect(loaded.health.kind).toBe(kind);
+          expect(loaded.health.reason.length).toBeGreaterThan(0);
+        }
+        expect(store.read((r) => r.checkHealth(damaged.sessionId)).kind).toBe('unhealthy');
+        if (how !== 'missing_workflow') {
+          expect(store.read((r) => r.loadSession(intact.sessionId)).kind).toBe('ok');
+          expect(store.read((r) => r.checkHealth(intact.sessionId))).toEqual({ kind: 'healthy' });
+        }
+      });
+    });
+
+    describe('contexts (§6.4)', () => {
+      it('gives each node the latest context on its path, so branches never see each other', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        store.read((r) => {
+          expect(r.nodeContext(s.node('root'))).toEqual({ goal: 'Fix flaky login test 1' });
+          expect(r.nodeContext(s.node('n1'))).toEqual({ goal: 'Fix flaky login test 1', ticket: 'ACME-1' });
+          expect(r.nodeContext(s.node('blk'))).toEqual({ goal: 'Fix flaky login test 1', ticket: 'ACME-1' });
+          expect(r.nodeContext(s.node('n2'))).toEqual({ goal: 'Fix flaky login test 1', ticket: 'ACME-1' });
+          expect(r.nodeContext(s.node('fork'))).toEqual({ goal: 'Fix flaky login test 1', approach: 'rewrite' });
+          expect(r.nodeContext('node_missing' as NodeId)).toBeNull();
+        });
+      });
+
+      it('applies a context recorded before its node is created', () => {
+        start();
+        const b = 'node_b' as NodeId;
+        const events = advanceEvents({
+          runId: R,
+          from: root,
+          to: b,
+          attemptId: 'attempt_1' as AttemptId,
+          atMs: 2000,
+          context: { goal: 'x', k: 1 },
+          state: pending('implement', 1),
+        });
+        const contextFirst = [
+          ...events.filter((e) => e.kind === 'context_set'),
+          ...events.filter((e) => e.kind !== 'context_set'),
+        ];
+        inTx((tx) => tx.appendEvents(S, contextFirst));
+        expect(store.read((r) => r.nodeContext(b))).toEqual({ goal: 'x', k: 1 });
+      });
+    });
+
+    describe('replay and checkpoint records', () => {
+      it('returns the recorded response of an advance exactly as stored', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        const advance = store.read((r) => r.findAdvance(s.node('root'), s.attempt('a')));
+        expect(advance).toMatchObject({
+          fromNodeId: s.node('root'),
+          outcome: 'advanced',
+          toNodeId: s.node('n1'),
+          blockerCodes: [],
+        });
+        expect(JSON.stringify(advance?.response)).toBe(
+          JSON.stringify({ kind: 'ok', pending: { stepId: 'implement' }, continueToken: s.token('ct', 'b') }),
+        );
+        const blocked = store.read((r) => r.findAdvance(s.node('n1'), s.attempt('b')));
+        expect(blocked).toMatchObject({
+          outcome: 'blocked',
+          toNodeId: s.node('blk'),
+          blockerCodes: ['MISSING_REQUIRED_NOTES'],
+        });
+        expect(store.read((r) => r.findAdvance(s.node('root'), 'attempt_other' as AttemptId))).toBeNull();
+      });
+
+      it('finds the checkpoint node recorded for a (node, attempt)', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        expect(store.read((r) => r.findCheckpoint(s.node('blk'), s.attempt('c')))).toBe(s.node('chk'));
+        expect(store.read((r) => r.findCheckpoint(s.node('n1'), s.attempt('b')))).toBeNull();
+      });
+    });
+
+    describe('tokens', () => {
+      it('stores token records and finds them by string and by (kind, node, attempt)', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        store.read((r) => {
+          expect(r.findToken(s.token('ct', 'b'))).toEqual({
+            token: s.token('ct', 'b'),
+            kind: 'continue',
+            sessionId: s.sessionId,
+            runId: s.runId,
+            nodeId: s.node('n1'),
+            attemptId: s.attempt('b'),
+            workflowHash: WORKFLOW_HASH,
+            createdAtMs: 11_000,
+          });
+          expect(r.findTokenFor('continue', s.node('n1'), s.attempt('b'))).toBe(s.token('ct', 'b'));
+          expect(r.findTokenFor('checkpoint', s.node('n1'), s.attempt('b'))).toBe(s.token('ck', 'b'));
+          expect(r.findTokenFor('state', s.node('blk'), null)).toBe(s.token('st', 'blk'));
+          expect(r.findTokenFor('state', s.node('n1'), null)).toBeNull();
+          expect(r.findTokenFor('continue', s.node('n1'), s.attempt('zzz'))).toBeNull();
+          expect(r.findToken('ct_unknownunknownunknown00')).toBeNull();
+        });
+      });
+
+      it('refuses to store the same token string twice', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        const record = store.read((r) => r.findToken(s.token('ct', 'b')))!;
+        expect(() => inTx((tx) => tx.insertToken(record))).toThrow();
+      });
+    });
+
+    describe('outputs and metrics', () => {
+      it('lists notes and artifacts in recording order, optionally for some nodes', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        const outputs = store.read((r) => r.listOutputs(s.sessionId));
+        expect(outputs.map((o) => [o.channel, o.nodeId])).toEqual([
+          ['notes', s.node('root')],
+          ['artifact', s.node('root')],
+          ['notes', s.node('blk')],
+          ['notes', s.node('root')],
+        ]);
+        expect(outputs[1]).toMatchObject({
+          artifact: { kind: 'wr.review', sha256: 'c'.repeat(64), content: { verdict: 'ok' } },
+        });
+        const onlyBlk = store.read((r) => r.listOutputs(s.sessionId, [s.node('blk')]));
+        expect(onlyBlk).toEqual([expect.objectContaining({ notesMarkdown: 'Implemented the retry with backoff.' })]);
+      });
+
+      it('derives session metrics from the events', () => {
+        const s = recordRealisticSession(store, 1, 10_000, { complete: true });
+        expect(store.read((r) => r.sessionMetrics(s.sessionId))).toEqual({
+          sessionId: s.sessionId,
+          startedAtMs: 10_000,
+          endedAtMs: 14_000,
+          durationMs: 4000,
+          stepsAdvanced: 4,
+          blockedAttempts: 1,
+          outcome: 'success',
+          isComplete: true,
+          startSha: '1'.repeat(40),
+          endSha: '2'.repeat(40),
+        });
+        expect(store.read((r) => r.sessionMetrics('sess_nope' as SessionId))).toBeNull();
+      });
+    });
+
+    describe('resume queries (§8)', () => {
+      it('lists the most recently active sessions first, with tip, pending step and completion', () => {
+        const a = recordRealisticSession(store, 1, 10_000, { complete: true });
+        const b = recordRealisticSession(store, 2, 50_000);
+        const c = recordRealisticSession(store, 3, 30_000);
+        const recent = store.read((r) => r.listRecentSessions(2));
+        expect(recent.map((x) => x.sessionId)).toEqual([b.sessionId, c.sessionId]);
+        expect(recent[0]).toMatchObject({
+          runId: b.runId,
+          workflowId: 'acme.review-fix',
+          title: 'Fix flaky login test 2',
+          preferredTipNodeId: b.node('fork'),
+          pendingStepId: 'implement',
+          isComplete: false,
+          lastActivityMs: 53_500,
+        });
+        const all = store.read((r) => r.listRecentSessions(200));
+        expect(all.map((x) => x.sessionId)).toEqual([b.sessionId, c.sessionId, a.sessionId]);
+        expect(all[2]).toMatchObject({ isComplete: true, pendingStepId: null });
+      });
+
+      it('filters and pages sessions for the console and CLI', () => {
+        const a = recordRealisticSession(store, 1, 10_000, { complete: true });
+        const b = recordRealisticSession(store, 2, 50_000);
+        const c = recordRealisticSession(store, 3, 30_000);
+        store.read((r) => {
+          expect(r.listSessions({ status: 'complete', limit: 10 }).map((x) => x.sessionId)).toEqual([a.sessionId]);
+          expect(r.listSessions({ status: 'in_progress', limit: 10 }).map((x) => x.sessionId)).toEqual([
+            b.sessionId,
+            c.sessionId,
+          ]);
+          expect(r.listSessions({ workflowId: 'other', limit: 10 })).toEqual([]);
+          expect(r.listSessions({ gitBranch: 'fix/login', sinceMs: 20_000, limit: 10 })).toHaveLength(2);
+          const page1 = r.listSessions({ limit: 2 });
+          const last = page1[page1.length - 1]!;
+          const page2 = r.listSessions({
+            limit: 2,
+            before: { lastActivityMs: last.lastActivityMs, sessionId: last.sessionId },
+          });
+          expect([...page1, ...page2].map((x) => x.sessionId)).toEqual([b.sessionId, c.sessionId, a.sessionId]);
+        });
+      });
+
+      it('finds sessions by words of their title, goal or notes, prefix-matched', () => {
+        const a = recordRealisticSession(store, 1, 10_000, {
+          goal: 'Repair checkout flow',
+          notes: 'Investigated the payment gateway timeout.',
+        });
+        const b = recordRealisticSession(store, 2, 20_000, { goal: 'Speed up login page' });
+        store.read((r) => {
+          expect(r.searchSessions('checkout', 10).map((m) => m.sessionId)).toEqual([a.sessionId]);
+          expect(r.searchSessions('gateway', 10).map((m) => m.sessionId)).toEqual([a.sessionId]);
+          expect(r.searchSessions('logi', 10).map((m) => m.sessionId)).toEqual([b.sessionId]);
+          expect(
+            r
+              .searchSessions('backoff', 10)
+              .map((m) => m.sessionId)
+              .sort(),
+          ).toEqual([a.sessionId, b.sessionId]);
+          expect(r.searchSessions('nothing-like-this', 10)).toEqual([]);
+        });
+      });
+
+      it('treats query punctuation and FTS operators as plain text', () => {
+        recordRealisticSession(store, 1, 10_000);
+        store.read((r) => {
+          expect(r.searchSessions('"AND (OR NEAR* -', 10)).toEqual([]);
+          expect(r.searchSessions('', 10)).toEqual([]);
+          expect(r.searchSessions('LOGIN!!', 10)).toHaveLength(1);
+        });
+      });
+
+      it('follows the title when the goal changes and falls back to the first notes line without one', () => {
+        const s = recordRealisticSession(store, 1, 10_000, {
+          goal: 'Original aim',
+          notes: '# Mapped the auth module\nmore',
+        });
+        inTx((tx) =>
+          tx.appendEvents(s.sessionId, [
+            {
+              kind: 'context_set',
+              dedupeKey: 'context_set:late',
+              atMs: 90_000,
+              data: { nodeId: s.node('n2'), context: { ticket: 'ACME-1' }, source: 'agent_delta' },
+            },
+          ]),
+        );
+        store.read((r) => {
+          expect(r.listRecentSessions(1)[0]?.title).toBe('Mapped the auth module');
+          expect(r.searchSessions('original', 10)).toEqual([]);
+          expect(r.searchSessions('mapped', 10)).toHaveLength(1);
+        });
+      });
+    });
+
+    describe('workflows and roots', () => {
+      it('pins a compiled workflow once per hash and returns it unchanged', () => {
+        inTx((tx) => {
+          tx.pinWorkflow(compiledWorkflow());
+          tx.pinWorkflow(compiledWorkflow());
+        });
+        expect(store.read((r) => r.getWorkflow(WORKFLOW_HASH))).toEqual(compiledWorkflow());
+        expect(store.read((r) => r.getWorkflow(`sha256:${'0'.repeat(64)}`))).toBeNull();
+      });
+
+      it('remembers workspace roots with their latest sighting and forgets stale ones', () => {
+        inTx((tx) => {
+          tx.rememberRoot('/a', 100);
+          tx.rememberRoot('/b', 300);
+          tx.rememberRoot('/a', 500);
+          tx.rememberRoot('/a', 200);
+          tx.rememberRoot('/c', 50);
+        });
+        expect(store.read((r) => r.listRoots())).toEqual([
+          { path: '/a', lastSeenMs: 500 },
+          { path: '/b', lastSeenMs: 300 },
+          { path: '/c', lastSeenMs: 50 },
+        ]);
+        expect(inTx((tx) => tx.forgetRootsSeenBefore(301))).toBe(2);
+        expect(store.read((r) => r.listRoots())).toEqual([{ path: '/a', lastSeenMs: 500 }]);
+      });
+    });
+
+    describe('durability across reopen', () => {
+      it('keeps every session and token after closing and reopening', () => {
+        const s = recordRealisticSession(store, 1, 10_000, { complete: true });
+        const before = store.read((r) => ({ load: r.loadSession(s.sessionId), events: r.listEvents(s.sessionId) }));
+        store = h.reopen();
+        const after = store.read((r) => ({ load: r.loadSession(s.sessionId), events: r.listEvents(s.sessionId) }));
+        expect(after).toEqual(before);
+        expect(store.read((r) => r.findToken(s.token('st', 'blk'))?.nodeId)).toBe(s.node('blk'));
+      });
+
+      it('rebuilding the projections preserves what the reads return', () => {
+        const s1 = recordRealisticSession(store, 1, 10_000, { complete: true });
+        const s2 = recordRealisticSession(store, 2, 20_000);
+        const snapshot = () =>
+          store.read((r) => ({
+            loads: [r.loadSession(s1.sessionId), r.loadSession(s2.sessionId)],
+            recent: r.listRecentSessions(10),
+            search: r.searchSessions('login planned', 10),
+            metrics: [r.sessionMetrics(s1.sessionId), r.sessionMetrics(s2.sessionId)],
+            contexts: ['root', 'n1', 'n2', 'fork', 'done'].map((k) => r.nodeContext(s1.node(k))),
+            outputs: r.listOutputs(s1.sessionId),
+            advance: r.findAdvance(s1.node('root'), s1.attempt('a')),
+          }));
+        const before = snapshot();
+        expect(store.rebuildProjections()).toEqual({ ok: true, value: undefined });
+        expect(snapshot()).toEqual(before);
+      });
+    });
+  });
+}

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { SessionId } from '../../../src/engine/events.js';
+import { openSqliteSessionStore, type SqliteSessionStore } from '../../../src/store/index.js';
+import { counterIds, recordRealisticSession } from '../../fixtures/store/session-script.js';
+import { type Corruption, describeSessionStoreContract, type StoreHarness } from './session-store-contract.js';
+
+function tempDbPath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'workrail-store-')), 'data', 'workrail.db');
+}
+
+function open(path: string, lockWaitMs?: number): SqliteSessionStore {
+  return openSqliteSessionStore({ path, newEventId: counterIds(String(Math.random()).slice(2, 8)).event, lockWaitMs });
+}
+
+function sqliteHarness(): StoreHarness {
+  const path = tempDbPath();
+  let store = open(path);
+  const raw = (fn: (db: Database.Database) => void) => {
+    const db = new Database(path);
+    try {
+      fn(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    get store() {
+      return store;
+    },
+    reopen() {
+      store.close();
+      store = open(path);
+      return store;
+    },
+    corrupt(sessionId: SessionId, how: Corruption) {
+      raw((db) => {
+        const sk = db.prepare('SELECT sk FROM session_keys WHERE session_id = ?').pluck().get(sessionId);
+        const nodes = db
+          .prepare('SELECT node_id FROM nodes WHERE session_id = ? ORDER BY created_seq')
+          .pluck()
+          .all(sessionId);
+        if (how === 'seq_gap') db.prepare('DELETE FROM events WHERE sk = ? AND seq = 3').run(sk);
+        if (how === 'node_state') db.prepare(`UPDATE nodes SET state = '{"kind":' WHERE node_id = ?`).run(nodes[1]);
+        if (how === 'dangling_edge') db.prepare('DELETE FROM nodes WHERE node_id = ?').run(nodes[4]);
+        if (how === 'missing_workflow') db.prepare('DELETE FROM workflows').run();
+      });
+    },
+    cleanup() {
+      store.close();
+      rmSync(join(path, '..', '..'), { recursive: true, force: true });
+    },
+  };
+}
+
+describeSessionStoreContract('sqlite', sqliteHarness);
+
+describe('SQLite session store', () => {
+  it('runs with WAL, synchronous=FULL, foreign keys and the configured busy timeout', () => {
+    const store = open(tempDbPath(), 1234);
+    expect(store.settings()).toEqual({
+      journalMode: 'wal',
+      synchronous: 2,
+      busyTimeoutMs: 1234,
+      foreignKeys: true,
+      schemaVersion: 1,
+    });
+    store.close();
+  });
+
+  it('records the schema version and does not migrate again on reopen', () => {
+    const path = tempDbPath();
+    const first = open(path);
+    recordRealisticSession(first, 1, 10_000);
+    first.close();
+    const second = open(path);
+    expect(second.settings().schemaVersion).toBe(1);
+    expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
+    second.close();
+  });
+
+  it('refuses a database written by a newer schema', () => {
+    const path = tempDbPath();
+    open(path).close();
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => open(path)).toThrow(/newer/);
+  });
+
+  it('rebuilds projection tables identical to the live ones, row for row', () => {
+    const path = tempDbPath();
+    const store = open(path);
+    recordRealisticSession(store, 1, 10_000, { complete: true });
+    recordRealisticSession(store, 2, 20_000, { goal: 'Repair checkout flow' });
+    recordRealisticSession(store, 3, 30_000, { notes: '# Heading first\nthen body' });
+    const live = dumpProjections(path);
+    expect(store.rebuildProjections().ok).toBe(true);
+    expect(dumpProjections(path)).toEqual(live);
+    store.close();
+  });
+});
+
+const PROJECTIONS = [
+  'sessions',
+  'runs',
+  'nodes',
+  'edges',
+  'contexts',
+  'advances',
+  'checkpoints',
+  'outputs',
+  'session_metrics',
+];
+const FTS_PROBES = ['login', 'checkout', 'heading', 'backoff', 'planned', 'fix', 'acme', 'verified'];
+
+function dumpProjections(path: string) {
+  const db = new Database(path, { readonly: true });
+  try {
+    const tables = Object.fromEntries(
+      PROJECTIONS.map((t) => [
+        t,
+        (db.prepare(`SELECT * FROM ${t}`).all() as object[]).map((r) => JSON.stringify(r)).sort(),
+      ]),
+    );
+    const fts = Object.fromEntries(
+      FTS_PROBES.map((w) => [
+        w,
+        db.prepare('SELECT rowid FROM session_fts WHERE session_fts MATCH ? ORDER BY rowid').pluck().all(w),
+      ]),
+    );
+    return { tables, fts, rows: Object.values(tables).reduce((n, rows) => n + rows.length, 0) };
+  } finally {
+    db.close();
+  }
+}
