@@ -335,12 +335,18 @@ export function findJsonFiles(dir: string, relDir = ''): string[] {
   return found.sort(compareStrings);
 }
 
-/** Expands files and directories (recursively, every `*.json`) into absolute file paths; reports missing ones. */
-export function collectJsonFiles(paths: readonly string[]): { files: string[]; missing: string[] } {
+/**
+ * Expands files and directories (recursively, every `*.json`) into absolute file paths, resolving relative
+ * paths against `cwd`; missing paths are reported as given.
+ */
+export function collectJsonFiles(
+  paths: readonly string[],
+  cwd = process.cwd(),
+): { files: string[]; missing: string[] } {
   const files: string[] = [];
   const missing: string[] = [];
   for (const given of paths) {
-    const resolved = path.resolve(given);
+    const resolved = path.resolve(cwd, given);
     const stats = statOrUndefined(resolved);
     if (stats === undefined) missing.push(given);
     else if (stats.isDirectory()) files.push(...findAllJsonFiles(resolved));

@@ -1,6 +1,5 @@
 // `workrail validate <file|dir>...`: validates workflow files (docs: workflow-format.md §13.1).
 
-import path from 'node:path';
 import type { Command } from 'commander';
 import { validateWorkflow } from '../../app/validate-workflow.js';
 import { collectJsonFiles } from '../../workflow/sources.js';
@@ -26,7 +25,7 @@ export function registerValidate(program: Command, context: CommandContext): voi
     .addHelpText('after', '\nExit status: 0 when every file is valid, 1 when any is invalid, 2 on usage errors.')
     .action((paths: string[], options: { json?: boolean; bundled?: boolean }) => {
       const { io } = context;
-      const { files, missing } = collectJsonFiles(paths.map((given) => path.resolve(io.cwd, given)));
+      const { files, missing } = collectJsonFiles(paths, io.cwd);
       if (missing.length > 0) {
         for (const file of missing) io.stderr(`workrail validate: no such file or directory: ${file}\n`);
         context.setExitCode(EXIT.usage);

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { doc, runCli, tempDir, write } from './cli-helpers.js';
+
+describe('workrail inspect', () => {
+  it('prints metadata and the outline with loops, run conditions, confirmations and output contracts', async () => {
+    const run = await runCli(['inspect', 'wr.bug-investigation']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Bug Investigation (wr.bug-investigation v1.0.0)');
+    expect(run.stdout).toContain('Tags:    investigation, coding');
+    expect(run.stdout).toContain(
+      '2. gather-evidence — Gather evidence without a reproduction  [when reproduced == false]',
+    );
+    expect(run.stdout).toContain(
+      '3. hypothesis-loop — Test hypotheses  [while loop, until a wr.loop_control stop, max 5]',
+    );
+    expect(run.stdout).toContain(
+      '3.3 decide-next — Continue or stop  [output wr.contracts.loop_control; notes optional]',
+    );
+    expect(run.stdout).toContain('4. report — Report the root cause and a fix  [confirm with user]');
+    expect(run.stdout).toContain('First step: reproduce — Reproduce the bug');
+  });
+
+  it('shows forEach loops and template-expanded steps', async () => {
+    const review = await runCli(['inspect', 'wr.mr-review']);
+    expect(review.stdout).toContain('2. review-areas — Review each area  [forEach loop, over reviewAreas, max 12]');
+    expect(review.stdout).toContain('2.1 review-area — Review {{area.name}}');
+    const quick = await runCli(['inspect', 'wr.quick-task']);
+    expect(quick.stdout).toContain('3. self-check.review-deliverable — Review your change');
+  });
+
+  it('shows virtual steps and compound conditions compactly', async () => {
+    const ws = tempDir();
+    const condition = { and: [{ var: 'mode', in: ['full', 'deep'] }, { not: { var: 'skipAudit' } }] };
+    write(
+      path.join(ws, '.workrail', 'workflows'),
+      'audited.json',
+      doc('acme.audited', {
+        steps: [
+          {
+            id: 'build-it',
+            title: 'Build',
+            prompt: 'Build it.',
+            runCondition: condition,
+            audit: { prompt: 'Audit it.' },
+          },
+        ],
+      }),
+    );
+    const run = await runCli(['inspect', 'acme.audited', '--workspace', ws]);
+    expect(run.stdout).toContain('1. build-it — Build  [when mode in ["full","deep"] and not skipAudit]');
+    expect(run.stdout).toContain(
+      '2. build-it__audit — Audit: Build  [audit of build-it; when mode in ["full","deep"] and not skipAudit]',
+    );
+  });
+
+  it('prints the inspect_workflow response with --json', async () => {
+    const run = await runCli(['inspect', 'wr.quick-task', '--json']);
+    const output = JSON.parse(run.stdout);
+    expect(output).toMatchObject({ workflowId: 'wr.quick-task', mode: 'preview', source: { kind: 'bundled' } });
+    expect(output.workflowHash).toMatch(/^sha256:/);
+  });
+
+  it('exits 1 and suggests similar ids for an unknown workflow', async () => {
+    const run = await runCli(['inspect', 'wr.mr-reveiw']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('workrail inspect: No workflow with id "wr.mr-reveiw".\nSimilar ids: wr.mr-review\n');
+  });
+
+  it('exits 2 when the workflow id is missing', async () => {
+    const run = await runCli(['inspect']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("missing required argument 'workflowId'");
+  });
+});
