@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { conditionSchema } from './schema-conditions.js';
 import {
+  arrayOf,
   closedObject,
   has,
   isRecord,
@@ -98,7 +99,7 @@ const ASSESSMENT_ID_TEXT = 'lowercase letters, digits, _ and -';
 const dimensionSchema = closedObject('an assessment dimension', {
   id: patterned(ASSESSMENT_ID, ASSESSMENT_ID_TEXT, 1, 64),
   purpose: text(1, 256),
-  levels: uniqueItems(text(1, 64)).min(2),
+  levels: uniqueItems(text(1, 64), 2),
   required: z.boolean().optional(),
 });
 
@@ -110,7 +111,7 @@ const assessmentSchema = closedObject('an assessment', {
 
 export const assessmentsSchema = uniqueBy(z.array(assessmentSchema), 'id', 'assessment-id-duplicate', 'Assessment id');
 
-export const assessmentRefsSchema = uniqueItems(text(1, 64)).min(1);
+export const assessmentRefsSchema = uniqueItems(text(1, 64), 1);
 
 const consequenceSchema = closedObject('an assessment consequence', {
   when: closedObject('a consequence condition', {
@@ -120,7 +121,7 @@ const consequenceSchema = closedObject('an assessment consequence', {
   effect: closedObject('a consequence effect', { kind: z.literal('require_followup'), guidance: text(1, 512) }),
 });
 
-export const consequencesSchema = z.array(consequenceSchema).min(1).max(10);
+export const consequencesSchema = arrayOf(consequenceSchema, 1, 10);
 
 // ---------- references and extension points (§9.5, §9.6) ----------
 

@@ -95,18 +95,56 @@ export function closedObject<S extends z.ZodRawShape>(what: string, shape: S, op
   }, ALWAYS);
 }
 
+// No check here uses `abort: true`: an aborting issue would stop the ALWAYS refinements of every enclosing object.
+
 /** A string of `min`–`max` characters. */
 export function text(min: number, max?: number) {
-  const schema = z.string().min(min, { abort: true });
-  return max === undefined ? schema : schema.max(max, { abort: true });
+  const schema = z.string().min(min);
+  return max === undefined ? schema : schema.max(max);
 }
 
-/** A string within a length range that matches `pattern` (described for the message). */
+/** Adds a custom issue whose message is prefixed with the field's name (e.g. "id must ..."). */
+export function reportField(ctx: Ctx, rule: string, predicate: string): void {
+  ctx.addIssue({ code: 'custom', path: [], message: predicate, params: { rule, labelled: true } });
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** What is wrong with a string of `length` characters, or undefined. */
+export function lengthProblem(length: number, min?: number, max?: number): string | undefined {
+  if (min !== undefined && length < min) {
+    return min === 1 ? 'must not be empty' : `must be at least ${plural(min, 'character')} long; got ${length}`;
+  }
+  if (max !== undefined && length > max) return `must be at most ${plural(max, 'character')} long; got ${length}`;
+  return undefined;
+}
+
+/** A string within a length range that matches `pattern` (described for the message); one issue at most. */
 export function patterned(pattern: RegExp, described: string, min?: number, max?: number) {
-  let schema = z.string();
-  if (min !== undefined) schema = schema.min(min, { abort: true });
-  if (max !== undefined) schema = schema.max(max, { abort: true });
-  return schema.regex(pattern, { error: () => `must be ${described}` });
+  return z.string().superRefine((value, ctx) => {
+    const problem = lengthProblem(value.length, min, max);
+    if (problem !== undefined) reportField(ctx, 'string-length', problem);
+    else if (!pattern.test(value)) reportField(ctx, 'pattern', `must be ${described}; got ${quote(value)}`);
+  });
+}
+
+/**
+ * An array of `min`–`max` items (rule `array-length`). zod's own `.max()` is avoided on arrays: for an oversized
+ * array it raises an aborting issue, which would silence the refinements of every enclosing object.
+ */
+export function arrayOf<T extends z.ZodType>(item: T, min: number, max?: number) {
+  return z.array(item).superRefine((items: unknown, ctx) => {
+    if (!Array.isArray(items)) return;
+    if (items.length >= min && (max === undefined || items.length <= max)) return;
+    const bound = items.length < min ? `at least ${min}` : `at most ${max}`;
+    reportField(
+      ctx,
+      'array-length',
+      `must have ${bound} item${(items.length < min ? min : max) === 1 ? '' : 's'}; got ${items.length}`,
+    );
+  }, ALWAYS);
 }
 
 /** A string checked as a whole by one rule (length and pattern), e.g. `workflow-id-format`. */
@@ -129,9 +167,9 @@ export function integerRange(min: number, max?: number): string {
   return max === undefined ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`;
 }
 
-/** Rule `unique-items`: no two structurally equal items (compared as canonical JSON). */
-export function uniqueItems<T extends z.ZodType>(item: T) {
-  return z.array(item).superRefine((items, ctx) => {
+/** Rule `unique-items`: no two structurally equal items (compared as canonical JSON); optional item count. */
+export function uniqueItems<T extends z.ZodType>(item: T, min = 0, max?: number) {
+  return arrayOf(item, min, max).superRefine((items, ctx) => {
     const seen = new Map<string, number>();
     items.forEach((entry, index) => {
       const key = canonicalJson(entry);

@@ -41,8 +41,9 @@ export const stepIdSchema = ruledString('step-id-format', (id) => {
 
 const common = { id: stepIdSchema, title: text(1, 128) };
 
+/** Absent or whitespace-only; an empty or wrong-typed value already has its own issue, so it is not blank here. */
 function isBlank(value: unknown): boolean {
-  return typeof value !== 'string' || value.trim() === '';
+  return value === undefined || (typeof value === 'string' && value.length > 0 && value.trim() === '');
 }
 
 const auditSchema = closedObject(
@@ -61,7 +62,7 @@ const auditSchema = closedObject(
           'Rubric items must not be blank; write the criterion or remove the item',
         );
       }
-      if (blank.length > 0 || !isBlank(audit.prompt) || rubric.some((item) => !isBlank(item))) return;
+      if (blank.length > 0 || !isBlank(audit.prompt) || rubric.length > 0) return;
       report(ctx, [], 'audit-empty', 'audit needs a "prompt" or at least one non-blank "rubric" item');
     },
   },
@@ -134,7 +135,7 @@ const standardShape = {
 const parallelShape = {
   ...common,
   type: z.literal('parallel'),
-  parallelDelegations: uniqueItems(delegationSchema).min(1),
+  parallelDelegations: uniqueItems(delegationSchema, 1),
   runCondition: conditionSchema.optional(),
   requireConfirmation: confirmationSchema.optional(),
   notesOptional: z.boolean().optional(),

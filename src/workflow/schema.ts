@@ -44,7 +44,7 @@ export const workflowDocumentSchema = closedObject('the workflow', {
   ),
   steps: z.array(stepSchema).min(1),
   about: text(1, 4096).optional(),
-  examples: uniqueItems(text(10, 120)).min(1).max(6).optional(),
+  examples: uniqueItems(text(10, 120), 1, 6).optional(),
   metaGuidance: guidanceList.optional(),
   preconditions: guidanceList.optional(),
   clarificationPrompts: guidanceList.optional(),

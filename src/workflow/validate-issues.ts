@@ -2,7 +2,7 @@
 // messages that say how to fix the problem, and document order.
 
 import type { z } from 'zod';
-import { isRecord, jsonTypeOf, quote } from './schema-primitives.js';
+import { isRecord, jsonTypeOf, lengthProblem, quote } from './schema-primitives.js';
 import type { ValidationIssue } from './types.js';
 
 type Segment = PropertyKey;
@@ -62,11 +62,8 @@ function sizeMessage(issue: z.core.$ZodIssue, name: string, actual: unknown): Lo
   const origin = (issue as { origin?: string }).origin;
   if (origin === 'string') {
     const length = typeof actual === 'string' ? actual.length : 0;
-    if (small && bound === 1) return { rule: 'string-length', message: `${name} must not be empty` };
-    return {
-      rule: 'string-length',
-      message: `${name} must be ${relation} ${plural(bound, 'character')} long; got ${length}`,
-    };
+    const problem = small ? lengthProblem(length, bound) : lengthProblem(length, undefined, bound);
+    return { rule: 'string-length', message: `${name} ${problem ?? 'has the wrong length'}` };
   }
   if (origin === 'array') {
     const length = Array.isArray(actual) ? actual.length : 0;
@@ -100,6 +97,8 @@ function mapUnion(
     const options = ((issue as { options?: readonly unknown[] }).options ?? []).map(quote).join(', ');
     return [{ segments: at, rule: 'enum', message: `${name} must be one of ${options}; got ${quote(actual)}` }];
   }
+  if (actual === undefined && at.length > 0)
+    return [{ segments: at, rule: 'required', message: `${name} is required` }];
   const branch = issue.errors.find((issues) => !isRootTypeMismatch(issues));
   if (branch !== undefined) return branch.flatMap((inner) => locate(inner, at, root));
   const expected = issue.errors.map((issues) => expectedText((issues[0] as { expected?: unknown }).expected));
@@ -113,8 +112,9 @@ function locate(issue: z.core.$ZodIssue, prefix: readonly Segment[], root: unkno
   const name = label(at);
   switch (issue.code) {
     case 'custom': {
-      const rule = (issue.params as { rule?: string } | undefined)?.rule ?? 'type';
-      return [{ segments: at, rule, message: issue.message }];
+      const params = issue.params as { rule?: string; labelled?: boolean } | undefined;
+      const message = params?.labelled === true ? `${name} ${issue.message}` : issue.message;
+      return [{ segments: at, rule: params?.rule ?? 'type', message }];
     }
     case 'invalid_type': {
       if (actual === undefined && at.length > 0) {

@@ -66,6 +66,8 @@ function invalid(issues: readonly ValidationIssue[]): ValidationReport {
   return { valid: false, issues, suggestions: [] };
 }
 
+const VALUE_RULES = new Set(['type', 'string-length', 'pattern', 'enum', 'number-range']);
+
 function checkStructure(
   input: unknown,
   options: ValidateOptions,
@@ -79,8 +81,10 @@ function checkStructure(
   }
   const parsed = workflowDocumentSchema.safeParse(root);
   const located: LocatedIssue[] = parsed.success ? [] : locateZodIssues(parsed.error.issues, root);
-  // A value that already failed its own schema (e.g. a ref that is too long) is not also reported as undeclared.
-  const failed = new Set(located.map((issue) => pointer(issue.segments)));
+  // A value that is itself malformed (e.g. a ref that is too long) is not also reported as undeclared.
+  const failed = new Set(
+    located.filter((issue) => VALUE_RULES.has(issue.rule)).map((issue) => pointer(issue.segments)),
+  );
   for (const issue of checkReferences(root, { allowReservedIds: options.allowReservedIds === true })) {
     if (!failed.has(pointer(issue.segments))) located.push(issue);
   }
