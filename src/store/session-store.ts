@@ -23,7 +23,8 @@ export interface SessionStore {
    * transaction commits and its value comes back as `{ok: true, value}`; if it throws, everything it wrote is rolled
    * back and the error is rethrown. When another connection holds the write lock beyond the wait budget, nothing
    * runs and the result is `{ok: false, error: SessionLocked}` (the app's `TOKEN_SESSION_LOCKED`). `fn` must be
-   * synchronous: gather async inputs before calling.
+   * synchronous: gather async inputs before calling. `sessionId` names the session the call is about; SQLite takes one
+   * database-wide write lock and uses it only in the `SessionLocked` error, a PostgreSQL adapter can lock per session.
    * @example
    * const result = store.transaction(sessionId, (tx) => tx.appendEvents(sessionId, events));
    * if (!result.ok) return lockedError(result.error);
@@ -34,6 +35,8 @@ export interface SessionStore {
   /** Drops every projection and recomputes it from the events, in one transaction. Tokens, attempts, pinned
    * workflows and remembered roots are not projections and are kept. */
   rebuildProjections(): TransactionResult<void>;
+  /** A number that changes whenever any process commits to the store (the console polls it to detect changes). */
+  changeCounter(): number;
   close(): void;
 }
 

@@ -61,14 +61,22 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
      FROM events e JOIN session_keys k ON k.sk = e.sk WHERE e.id > ? ORDER BY e.id LIMIT ?`,
   );
 
+  // One wrapper per connection; `entered` tells a busy BEGIN apart from errors thrown by the callback.
+  let entered = false;
+  let ownCommits = 0;
+  const runInTransaction = db.transaction((fn: (t: SessionTx) => unknown) => {
+    entered = true;
+    return fn(tx);
+  });
+  const runRead = db.transaction((fn: (r: SessionReader) => unknown) => fn(reader));
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+
   const transaction = <T>(sessionId: SessionId | null, fn: (tx: SessionTx) => T): TransactionResult<T> => {
-    let entered = false;
-    const run = db.transaction(() => {
-      entered = true;
-      return fn(tx);
-    });
+    entered = false;
     try {
-      return { ok: true, value: run.immediate() };
+      const value = runInTransaction.immediate(fn) as T;
+      if (!db.inTransaction) ownCommits += 1;
+      return { ok: true, value };
     } catch (error) {
       // The one SQLite error we expect: BEGIN IMMEDIATE still busy after busy_timeout.
       if (!entered && isBusy(error)) return { ok: false, error: locked(sessionId, lockWaitMs) };
@@ -79,7 +87,10 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
   return {
     transaction,
     read<T>(fn: (r: SessionReader) => T): T {
-      return db.transaction(() => fn(reader)).deferred();
+      return runRead.deferred(fn) as T;
+    },
+    changeCounter() {
+      return ownCommits + (dataVersion.get() as number);
     },
     rebuildProjections() {
       return transaction(null, () => {

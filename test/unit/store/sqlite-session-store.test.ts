@@ -137,3 +137,25 @@ function dumpProjections(path: string) {
     db.close();
   }
 }
+
+describe('SQLite change counter', () => {
+  it('changes after a commit by this connection or by another process, and not after a rollback', () => {
+    const path = tempDbPath();
+    const store = open(path);
+    const start = store.changeCounter();
+    expect(store.transaction(null, (tx) => tx.rememberRoot('/a', 1)).ok).toBe(true);
+    const afterOwn = store.changeCounter();
+    expect(afterOwn).not.toBe(start);
+    expect(() =>
+      store.transaction(null, () => {
+        throw new Error('rollback');
+      }),
+    ).toThrow('rollback');
+    expect(store.changeCounter()).toBe(afterOwn);
+    const other = open(path);
+    other.transaction(null, (tx) => tx.rememberRoot('/b', 2));
+    other.close();
+    expect(store.changeCounter()).not.toBe(afterOwn);
+    store.close();
+  });
+});
