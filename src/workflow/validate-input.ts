@@ -49,7 +49,7 @@ function utf8Bytes(text: string): number {
 }
 
 export function loadInput(input: unknown): LoadedInput {
-  if (typeof input !== 'string') return checkValue(input);
+  if (typeof input !== 'string') return checkValue(input, true);
   // UTF-8 needs at least one byte per UTF-16 unit, so a long string is too large without counting.
   if (input.length > MAX_DOCUMENT_BYTES) return tooLarge(undefined);
   const bytes = utf8Bytes(input);
@@ -63,7 +63,7 @@ export function loadInput(input: unknown): LoadedInput {
     if (error instanceof SyntaxError) return syntaxIssue(text);
     throw error;
   }
-  return checkValue(value);
+  return checkValue(value, false);
 }
 
 function syntaxIssue(text: string): LoadedInput {
@@ -159,41 +159,84 @@ export function syntaxErrorOffset(text: string): number {
   }
 }
 
-/** Checks that a value is plain JSON of bounded depth, and measures its canonical JSON size. */
-function checkValue(root: unknown): LoadedInput {
-  const stack: { value: unknown; path: (string | number)[]; depth: number }[] = [{ value: root, path: [], depth: 0 }];
+interface Frame {
+  readonly value: unknown;
+  readonly depth: number;
+  readonly parent?: Frame;
+  readonly key?: string | number;
+}
+
+function pathOf(frame: Frame): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let at: Frame | undefined = frame; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+  return path;
+}
+
+/**
+ * Checks that a value is plain JSON of bounded depth and, when `measure` is set, that its canonical JSON
+ * (RFC 8785: no whitespace, so its size does not depend on key order) is at most 1 MiB.
+ */
+function checkValue(root: unknown, measure: boolean): LoadedInput {
+  const stack: Frame[] = [{ value: root, depth: 0 }];
   let bytes = 0;
   let count = 0;
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
+    const frame = stack.pop()!;
+    const { value, depth } = frame;
     if (++count > MAX_VALUES) return tooLarge(undefined);
     if (depth > MAX_DEPTH) return tooDeep();
-    if (value === null || typeof value === 'boolean' || typeof value === 'string') {
-      bytes += value === null ? 4 : typeof value === 'boolean' ? (value ? 4 : 5) : utf8Bytes(JSON.stringify(value));
+    if (typeof value === 'string') {
+      if (measure) bytes += jsonStringBytes(value);
+    } else if (value === null || typeof value === 'boolean') {
+      bytes += value === false ? 5 : 4;
     } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return fail('type', `Value must be a finite JSON number; got ${value}`, path);
-      bytes += String(value).length;
+      if (!Number.isFinite(value))
+        return fail('type', `Value must be a finite JSON number; got ${value}`, pathOf(frame));
+      if (measure) bytes += String(value).length;
     } else if (Array.isArray(value)) {
       bytes += 2 + Math.max(0, value.length - 1);
       for (let i = value.length - 1; i >= 0; i--) {
         const item: unknown = value[i];
-        if (item === undefined) return fail('type', 'Array items must be JSON values; got undefined', [...path, i]);
-        stack.push({ value: item, path: [...path, i], depth: depth + 1 });
+        if (item === undefined)
+          return fail('type', 'Array items must be JSON values; got undefined', [...pathOf(frame), i]);
+        stack.push({ value: item, depth: depth + 1, parent: frame, key: i });
       }
     } else if (isRecord(value) && isPlain(value)) {
-      const entries = Object.entries(value).filter(([, member]) => member !== undefined);
-      bytes += 2 + Math.max(0, entries.length - 1);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, member] = entries[i]!;
-        bytes += utf8Bytes(JSON.stringify(key)) + 1;
-        stack.push({ value: member, path: [...path, key], depth: depth + 1 });
+      let members = 0;
+      for (const key in value) {
+        const member = value[key];
+        if (member === undefined || !Object.hasOwn(value, key)) continue;
+        members++;
+        if (measure) bytes += jsonStringBytes(key) + 1;
+        stack.push({ value: member, depth: depth + 1, parent: frame, key });
       }
+      bytes += 2 + Math.max(0, members - 1);
     } else {
-      return fail('type', `Value must be plain JSON; got ${jsonTypeOf(value)}`, path);
+      return fail('type', `Value must be plain JSON; got ${jsonTypeOf(value)}`, pathOf(frame));
     }
-    if (bytes > MAX_DOCUMENT_BYTES) return tooLarge(undefined);
+    if (measure && bytes > MAX_DOCUMENT_BYTES) return tooLarge(undefined);
   }
   return { ok: true, value: root };
+}
+
+/** UTF-8 size of `JSON.stringify(text)`: quotes, two-character and \uXXXX escapes, lone surrogates escaped. */
+function jsonStringBytes(text: string): number {
+  let bytes = 2;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c) bytes += 2;
+    else if (code < 0x20) bytes += code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 2 : 6;
+    else if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 6;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 function isPlain(value: object): boolean {

@@ -38,7 +38,7 @@ export function structuralSuggestions(doc: WorkflowDocument): string[] {
     if (step.type !== 'parallel' && step.validationCriteria !== undefined) {
       suggestions.push(`Step "${step.id}" uses validationCriteria; prefer an outputContract for new workflows.`);
     }
-    suggestions.push(...foreignLoopVariables(step, enclosing.get(step), loops));
+    if (loops.length > 0) suggestions.push(...foreignLoopVariables(step, enclosing.get(step), loops));
   }
   return suggestions;
 }
@@ -86,10 +86,13 @@ function stepTexts(step: BodyStep): string[] {
 function foreignLoopVariables(step: BodyStep, own: LoopStep | undefined, loops: readonly LoopStep[]): string[] {
   const ownNames = new Set(own === undefined ? [] : loopVariables(own));
   const used = new Set<string>();
-  for (const text of stepTexts(step)) for (const match of text.matchAll(TEMPLATE_VARIABLE)) used.add(match[1]!);
+  for (const text of stepTexts(step)) {
+    if (!text.includes('{{')) continue;
+    for (const match of text.matchAll(TEMPLATE_VARIABLE)) used.add(match[1]!);
+  }
   const suggestions: string[] = [];
   for (const name of used) {
-    if (ownNames.has(name)) continue;
+    if (ownNames.has(name) || name === 'goal') continue;
     const loop = loops.find((candidate) => candidate !== own && loopVariables(candidate).includes(name));
     if (loop === undefined) continue;
     suggestions.push(

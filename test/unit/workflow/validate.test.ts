@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson, utf8Length } from '../../../src/workflow/canonical.js';
 import { type ValidationReport, validateWorkflow } from '../../../src/workflow/validate.js';
 import { doc, type JsonObject, loopStep, P, S, TEMPLATES, withStep } from '../../fixtures/validate/base.js';
 
@@ -79,6 +80,19 @@ describe('validateWorkflow on garbage input', () => {
 
   it('rejects an already-parsed value whose canonical JSON exceeds 1 MiB', () => {
     expect(brief(validate({ ...doc(), about: 'é'.repeat(600 * 1024) }))).toEqual([{ rule: 'document-size', path: '' }]);
+  });
+
+  it('measures an already-parsed value by the UTF-8 size of its canonical JSON', () => {
+    const base = { ...doc(), about: '' };
+    const filler = 'é"\n\u0001😀\ud800x';
+    const baseSize = utf8Length(canonicalJson(base));
+    const unit = utf8Length(canonicalJson(filler)) - 2;
+    const repeat = Math.floor((1024 * 1024 - baseSize) / unit);
+    const about = filler.repeat(repeat) + 'a'.repeat(1024 * 1024 - baseSize - repeat * unit);
+    expect(utf8Length(canonicalJson({ ...base, about }))).toBe(1024 * 1024);
+    const rules = (value: string) => validate({ ...base, about: value }).issues.map((issue) => issue.rule);
+    expect(rules(about)).not.toContain('document-size');
+    expect(rules(`${about}a`)).toEqual(['document-size']);
   });
 
   it('accepts a document of just under 1 MiB of text', () => {
