@@ -173,6 +173,14 @@ describe('precedence', () => {
     expect(sources.get('acme.local', ws)).toBeDefined();
   });
 
+  it('reads a directory once when the workspace legacy folder is the bundled library itself', () => {
+    const { sources } = setup();
+    const packageRoot = path.dirname(bundledWorkflowsDir());
+    const catalog = sources.list(packageRoot);
+    expect(catalog.validationWarnings).toEqual([]);
+    expect(catalog.sources.filter((source) => source.kind === 'project')).toHaveLength(1);
+  });
+
   it('skips project sources when WORKFLOW_INCLUDE_PROJECT is off', () => {
     const ws = tempDir();
     const { sources } = setup({ includeProject: false });
