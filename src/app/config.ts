@@ -8,6 +8,10 @@ export interface AppConfig {
   /** `$WORKRAIL_HOME`, default `<home>/.workrail`. */
   readonly workrailHome: string;
   readonly workflows: WorkflowSourcesConfig;
+  /** `$WORKRAIL_DATA_DIR`, default `<workrailHome>/data` (the session database lives here). */
+  readonly dataDir: string;
+  /** `$WORKRAIL_KEYS_DIR`, default `<dataDir>/keys` (the token keyring). */
+  readonly keysDir: string;
 }
 
 /**
@@ -17,8 +21,11 @@ export interface AppConfig {
 export function loadConfig(env: Env, defaults: { readonly homeDir: string; readonly bundledDir: string }): AppConfig {
   const home = nonEmpty(env.HOME) ?? defaults.homeDir;
   const workrailHome = path.resolve(nonEmpty(env.WORKRAIL_HOME) ?? path.join(home, '.workrail'));
+  const dataDir = path.resolve(nonEmpty(env.WORKRAIL_DATA_DIR) ?? path.join(workrailHome, 'data'));
   return {
     workrailHome,
+    dataDir,
+    keysDir: path.resolve(nonEmpty(env.WORKRAIL_KEYS_DIR) ?? path.join(dataDir, 'keys')),
     workflows: {
       workrailHome,
       bundledDir: defaults.bundledDir,
