@@ -206,6 +206,12 @@ function checkValue(root: unknown, measure: boolean): LoadedInput {
       for (const key in value) {
         const member = value[key];
         if (member === undefined || !Object.hasOwn(value, key)) continue;
+        if (key === '__proto__') {
+          return fail('unknown-field', 'The key "__proto__" is not allowed anywhere in a workflow; remove it', [
+            ...pathOf(frame),
+            key,
+          ]);
+        }
         members++;
         if (measure) bytes += jsonStringBytes(key) + 1;
         stack.push({ value: member, depth: depth + 1, parent: frame, key });

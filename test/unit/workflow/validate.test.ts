@@ -114,6 +114,11 @@ describe('validateWorkflow on garbage input', () => {
     ]);
   });
 
+  it('rejects a "__proto__" key wherever it appears', () => {
+    const text = JSON.stringify(withStep({ title: 'T' })).replace('"title":"T"', '"title":"T","__proto__":{"x":1}');
+    expect(brief(validate(text))).toEqual([{ rule: 'unknown-field', path: '/steps/0/__proto__' }]);
+  });
+
   it('rejects a circular value without hanging', () => {
     const cyclic: { [key: string]: unknown } = { ...doc() };
     cyclic.self = cyclic;
