@@ -1,7 +1,7 @@
 // The read side of the SQLite store: loads current state from the projections (never the whole event log), with
 // the integrity checks of docs/mcp-protocol.md §9. Statements are prepared once per connection.
 import type Database from 'better-sqlite3';
-import type { AttemptId, Blocker, EventKind, NodeId, SessionEvent, SessionId } from '../../engine/events.js';
+import type { AttemptId, Blocker, NodeId, SessionId } from '../../engine/events.js';
 import type { Token, TokenKind } from '../../tokens/index.js';
 import type { CompiledWorkflow, JsonObject, WorkflowHash } from '../../workflow/types.js';
 import type {
@@ -11,16 +11,32 @@ import type {
   SessionFilter,
   SessionHealth,
   SessionMatch,
-  SessionMetrics,
   SessionReader,
   SessionSummary,
-  StoredEdge,
   StoredNode,
-  StoredOutput,
-  StoredRun,
-  TokenRecord,
   UnhealthyReason,
 } from '../session-store.js';
+import {
+  type AdvanceRow,
+  type EdgeRow,
+  type EventRow,
+  type MetricsRow,
+  type NodeRow,
+  type OutputRow,
+  type RunRow,
+  type SessionRow,
+  type SummaryRow,
+  type TokenRow,
+  toEdge,
+  toEvent,
+  toMetrics,
+  toNode,
+  toObservations,
+  toOutput,
+  toRun,
+  toSummary,
+  toTokenRecord,
+} from './rows.js';
 
 /** Compiled workflows are immutable and content-addressed, so a parsed copy can be shared by every call. */
 export type WorkflowCache = Map<WorkflowHash, CompiledWorkflow>;
@@ -284,231 +300,5 @@ function prepare(db: Database.Database) {
     ),
     metrics: db.prepare('SELECT * FROM session_metrics WHERE session_id = ?'),
     roots: db.prepare('SELECT path, last_seen_ms FROM roots ORDER BY last_seen_ms DESC, path'),
-  };
-}
-
-// ---------- rows to values ----------
-
-interface SessionRow {
-  session_id: SessionId;
-  workspace_path: string;
-  created_at_ms: number;
-  last_activity_ms: number;
-  last_seq: number;
-  title: string | null;
-  goal: string | null;
-  repo_root: string | null;
-  repo_root_hash: string | null;
-  git_branch: string | null;
-  git_head_sha: string | null;
-}
-interface RunRow {
-  run_id: StoredRun['runId'];
-  workflow_id: string;
-  workflow_hash: WorkflowHash;
-  source_kind: string;
-  source_path: string | null;
-  goal: string;
-  model_tier: string | null;
-  bindings: string;
-  refs: string;
-  started_at_ms: number;
-  is_complete: number;
-  completed_at_ms: number | null;
-  final_node_id: NodeId | null;
-  preferred_tip_node_id: NodeId | null;
-}
-interface NodeRow {
-  node_id: NodeId;
-  node_kind: StoredNode['nodeKind'];
-  parent_node_id: NodeId | null;
-  workflow_hash: WorkflowHash;
-  state: string;
-  created_seq: number;
-  created_at_ms: number;
-}
-interface EdgeRow {
-  from_node_id: NodeId;
-  to_node_id: NodeId;
-  edge_kind: StoredEdge['edgeKind'];
-  cause: StoredEdge['cause'];
-  created_seq: number;
-}
-interface TokenRow {
-  token: Token;
-  kind: TokenKind;
-  session_id: SessionId;
-  run_id: TokenRecord['runId'];
-  node_id: NodeId;
-  attempt_id: AttemptId | null;
-  workflow_hash: WorkflowHash;
-  created_at_ms: number;
-}
-interface AdvanceRow {
-  node_id: NodeId;
-  attempt_id: AttemptId;
-  outcome: RecordedAdvance['outcome'];
-  to_node_id: NodeId;
-  seq: number;
-  data: string;
-}
-interface OutputRow {
-  node_id: NodeId;
-  attempt_id: AttemptId;
-  seq: number;
-  channel: 'notes' | 'artifact';
-  at_ms: number;
-  data: string;
-}
-export interface EventRow {
-  seq: number;
-  event_id: SessionEvent['eventId'];
-  kind: EventKind;
-  run_id: SessionEvent['runId'] | null;
-  node_id: SessionEvent['nodeId'] | null;
-  dedupe_key: string;
-  at_ms: number;
-  data: string;
-}
-interface SummaryRow extends Omit<SessionRow, 'last_seq'> {
-  run_id: SessionSummary['runId'];
-  workflow_id: string | null;
-  workflow_hash: WorkflowHash | null;
-  is_complete: number;
-  preferred_tip_node_id: NodeId | null;
-  pending_step_id: string | null;
-}
-interface MetricsRow {
-  session_id: SessionId;
-  started_at_ms: number;
-  ended_at_ms: number | null;
-  duration_ms: number | null;
-  steps_advanced: number;
-  blocked_attempts: number;
-  outcome: string | null;
-  is_complete: number;
-  start_sha: string | null;
-  end_sha: string | null;
-}
-
-function toObservations(row: Omit<SessionRow, 'last_seq'>) {
-  return {
-    repoRoot: row.repo_root,
-    repoRootHash: row.repo_root_hash,
-    gitBranch: row.git_branch,
-    gitHeadSha: row.git_head_sha,
-  };
-}
-
-function toRun(row: RunRow): StoredRun {
-  return {
-    runId: row.run_id,
-    workflowId: row.workflow_id,
-    workflowHash: row.workflow_hash,
-    sourceKind: row.source_kind,
-    sourcePath: row.source_path,
-    goal: row.goal,
-    modelTier: row.model_tier,
-    bindings: JSON.parse(row.bindings) as StoredRun['bindings'],
-    references: JSON.parse(row.refs) as StoredRun['references'],
-    startedAtMs: row.started_at_ms,
-    isComplete: row.is_complete === 1,
-    completedAtMs: row.completed_at_ms,
-    finalNodeId: row.final_node_id,
-    preferredTipNodeId: row.preferred_tip_node_id,
-  };
-}
-
-function toNode(row: NodeRow): StoredNode {
-  return {
-    nodeId: row.node_id,
-    nodeKind: row.node_kind,
-    parentNodeId: row.parent_node_id,
-    workflowHash: row.workflow_hash,
-    state: JSON.parse(row.state) as StoredNode['state'],
-    createdAtMs: row.created_at_ms,
-    seq: row.created_seq,
-  };
-}
-
-function toEdge(row: EdgeRow): StoredEdge {
-  return {
-    fromNodeId: row.from_node_id,
-    toNodeId: row.to_node_id,
-    edgeKind: row.edge_kind,
-    cause: row.cause,
-    seq: row.created_seq,
-  };
-}
-
-function toTokenRecord(row: TokenRow): TokenRecord {
-  return {
-    token: row.token,
-    kind: row.kind,
-    sessionId: row.session_id,
-    runId: row.run_id,
-    nodeId: row.node_id,
-    attemptId: row.attempt_id,
-    workflowHash: row.workflow_hash,
-    createdAtMs: row.created_at_ms,
-  };
-}
-
-function toOutput(row: OutputRow): StoredOutput {
-  const base = { nodeId: row.node_id, attemptId: row.attempt_id, seq: row.seq, atMs: row.at_ms };
-  const data = JSON.parse(row.data) as {
-    notesMarkdown?: string;
-    artifact?: Extract<StoredOutput, { channel: 'artifact' }>['artifact'];
-  };
-  if (row.channel === 'notes') return { channel: 'notes', ...base, notesMarkdown: data.notesMarkdown ?? '' };
-  return { channel: 'artifact', ...base, artifact: data.artifact! };
-}
-
-/** An `events` row back to the §10 envelope. */
-export function toEvent(sessionId: SessionId, row: EventRow): SessionEvent {
-  return {
-    eventId: row.event_id,
-    sessionId,
-    seq: row.seq,
-    kind: row.kind,
-    ...(row.run_id === null ? {} : { runId: row.run_id }),
-    ...(row.node_id === null ? {} : { nodeId: row.node_id }),
-    dedupeKey: row.dedupe_key,
-    atMs: row.at_ms,
-    data: JSON.parse(row.data),
-  } as SessionEvent;
-}
-
-function toSummary(row: SummaryRow): SessionSummary {
-  const isComplete = row.is_complete === 1;
-  return {
-    sessionId: row.session_id,
-    workspacePath: row.workspace_path,
-    createdAtMs: row.created_at_ms,
-    lastActivityMs: row.last_activity_ms,
-    title: row.title,
-    goal: row.goal,
-    observations: toObservations(row),
-    runId: row.run_id,
-    workflowId: row.workflow_id,
-    workflowHash: row.workflow_hash,
-    preferredTipNodeId: row.preferred_tip_node_id,
-    pendingStepId: isComplete ? null : row.pending_step_id,
-    isComplete,
-  };
-}
-
-function toMetrics(row: MetricsRow): SessionMetrics {
-  return {
-    sessionId: row.session_id,
-    startedAtMs: row.started_at_ms,
-    endedAtMs: row.ended_at_ms,
-    durationMs: row.duration_ms,
-    stepsAdvanced: row.steps_advanced,
-    blockedAttempts: row.blocked_attempts,
-    outcome: row.outcome,
-    isComplete: row.is_complete === 1,
-    startSha: row.start_sha,
-    endSha: row.end_sha,
   };
 }

@@ -8,7 +8,8 @@ import type { EventId, SessionId } from '../../engine/events.js';
 import type { SessionLocked, SessionReader, SessionStore, SessionTx, TransactionResult } from '../session-store.js';
 import { migrate, userVersion } from './migrate.js';
 import { createProjector } from './projections.js';
-import { createReader, type EventRow, toEvent, type WorkflowCache } from './session-reader.js';
+import { type EventRow, toEvent } from './rows.js';
+import { createReader, type WorkflowCache } from './session-reader.js';
 import { createWriter } from './session-writer.js';
 
 export interface SqliteSessionStoreOptions {
