@@ -106,15 +106,8 @@ export function advance(
   const budget = mergedBudgetBlocker(merged);
   if (budget !== null) blockers.push(budget);
 
-  const cause: EdgeCause = from.hasAdvanceSuccessor
-    ? 'fork'
-    : from.nodeKind === 'blocked_attempt'
-      ? 'retry'
-      : state.gate !== undefined
-        ? 'gate'
-        : 'advance';
   const nodeId = env.newId('node');
-  const recordArgs = { workflow, from, input, env, nodeId, cause, mergedContext: merged };
+  const recordArgs = { workflow, from, input, env, nodeId, cause: edgeCause(from), mergedContext: merged };
 
   if (state.gate !== undefined) {
     const { gate: _passed, ...target } = state;
@@ -170,6 +163,13 @@ export function advance(
 }
 
 type RecordArgs = AdvanceRecordArgs;
+
+/** mcp-protocol §6.4: a second successor is a fork; out of a blocked attempt a retry; out of a gate a gate pass. */
+function edgeCause(from: AdvanceFrom): EdgeCause {
+  if (from.hasAdvanceSuccessor) return 'fork';
+  if (from.nodeKind === 'blocked_attempt') return 'retry';
+  return from.state.gate === undefined ? 'advance' : 'gate';
+}
 
 function base(args: RecordArgs, state: EngineState, report: RequirementReport): DecisionBase {
   return {
