@@ -55,7 +55,39 @@ function holdLock(path: string, sql: string, holdMs: number | null): Promise<Chi
 const exited = (child: ChildProcessWithoutNullStreams) =>
   new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', () => resolve())));
 
+const storeModule = fileURLToPath(new URL('../../src/store/index.ts', import.meta.url));
+
+function openInChild(path: string): Promise<string> {
+  const script = `
+    const { openSqliteSessionStore } = await import(${JSON.stringify(storeModule)});
+    const store = openSqliteSessionStore({ path: ${JSON.stringify(path)}, newEventId: () => 'evt_x' });
+    store.transaction(null, (tx) => tx.rememberRoot('/root/' + process.pid, 1));
+    process.stdout.write(JSON.stringify(store.settings()));
+    store.close();`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+  });
+}
+
 describe('SQLite store across processes', () => {
+  it('several processes opening a new database at once migrate it exactly once and all work', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'workrail-open-')), 'data', 'workrail.db');
+    const outputs = await Promise.all(Array.from({ length: 5 }, () => openInChild(path)));
+    for (const out of outputs) expect(JSON.parse(out)).toMatchObject({ journalMode: 'wal', schemaVersion: 1 });
+    const store = openSqliteSessionStore({ path, newEventId: counterIds().event });
+    expect(store.read((r) => r.listRoots())).toHaveLength(5);
+    store.close();
+  });
+
   it('a second writer waits for the first transaction to commit instead of failing', async () => {
     const { path, store } = tempStore(20_000);
     await holdLock(path, "INSERT INTO roots (path, last_seen_ms) VALUES ('/from/other/process', 7)", 300);
