@@ -184,6 +184,40 @@ describe('blocked attempts and retries', () => {
     for (let i = 0; i < limit; i++) expect(driver.advance({}).ok).toBe(true);
     expect(driver.advance({ notes: 'x' })).toEqual({ ok: false, failure: { kind: 'retry_limit_reached', limit } });
   });
+  it('returns the assessment follow-up with the blocked decision', () => {
+    const assessments = [
+      { id: 'risk', purpose: 'p', dimensions: [{ id: 'level', purpose: 'p', levels: ['low', 'high'] }] },
+    ];
+    const step = std('a', {
+      assessmentRefs: ['risk'],
+      assessmentConsequences: [
+        { when: { anyEqualsLevel: 'high' }, effect: { kind: 'require_followup', guidance: 'Mitigate.' } },
+      ],
+    });
+    const driver = new Driver(workflow([step, std('b')], { assessments }));
+    driver.start();
+    const result = driver.advance({
+      notes: 'x',
+      artifacts: [{ kind: 'wr.assessment', dimensions: { level: 'high' } }],
+    });
+    if (!result.ok || result.decision.outcome !== 'blocked') throw new Error('expected a block');
+    expect(result.decision.assessmentFollowup).toEqual({ title: 'Title a', guidance: 'Mitigate.' });
+    expect(result.decision.assessments).toEqual([
+      { assessmentId: 'risk', dimensions: [{ dimensionId: 'level', level: 'high', normalized: false }] },
+    ]);
+    expect(kinds(result.events)).toContain('assessment_recorded');
+  });
+  it('records valid assessments with an accepted advance', () => {
+    const assessments = [
+      { id: 'risk', purpose: 'p', dimensions: [{ id: 'level', purpose: 'p', levels: ['low', 'high'] }] },
+    ];
+    const driver = new Driver(workflow([std('a', { assessmentRefs: ['risk'] }), std('b')], { assessments }));
+    driver.start();
+    const result = driver.advance({ notes: 'x', artifacts: [{ kind: 'wr.assessment', dimensions: { level: 'LOW' } }] });
+    expect(result.ok && result.decision.outcome === 'advanced' && result.decision.normalizationNotes).toEqual([
+      'risk.level: "LOW" recorded as "low"',
+    ]);
+  });
   it('marks a block that resubmitting cannot fix as not retryable', () => {
     const wf = workflow([std('a', { validationCriteria: { type: 'regex', pattern: '(', message: 'm' } })]);
     const driver = new Driver(wf);

@@ -36,6 +36,21 @@ describe('for loops', () => {
   it('skips the loop when the count is zero', () => {
     expect(run(withLoop({ type: 'for', count: 'n' }), { n: 0 }).seen).toEqual(['before', 'after']);
   });
+  it('blocks with MISSING_CONTEXT_KEY when the count variable is missing or not a non-negative integer', () => {
+    for (const context of [{}, { n: -1 }, { n: 1.5 }, { n: '2' }] as JsonObject[]) {
+      const driver = new Driver(workflow(withLoop({ type: 'for', count: 'n' })));
+      driver.start(context);
+      const result = driver.advance(notes());
+      expect(result.ok && result.decision.outcome === 'blocked' && result.decision.blockers[0]?.pointer).toEqual({
+        kind: 'context_key',
+        key: 'n',
+      });
+    }
+  });
+  it('keeps the count resolved at loop entry for later iterations', () => {
+    const change = (id: string): AdvanceInput => (id === 'b2' ? { notes: 'x', contextDelta: { n: 5 } } : notes());
+    expect(run(withLoop({ type: 'for', count: 'n' }), { n: 1 }, change).seen).toEqual(['before', 'b1', 'b2', 'after']);
+  });
   it('truncates at maxIterations, records max_iterations and warns', () => {
     const driver = new Driver(workflow(withLoop({ type: 'for', count: 5, maxIterations: 1 })));
     driver.start();
