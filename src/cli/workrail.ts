@@ -2,8 +2,7 @@
 
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { createApp } from '../app/create-app.js';
-import type { AppDeps } from '../app/deps.js';
+import { type App, createApp } from '../app/create-app.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
 import { registerValidate } from './commands/validate.js';
@@ -19,12 +18,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 
   let exitCode: number = EXIT.ok;
-  let deps: AppDeps | undefined;
+  let app: App | undefined;
   const context: CommandContext = {
     io,
     deps: () => {
-      deps ??= createApp({ env: io.env });
-      return deps;
+      app ??= createApp({ env: io.env });
+      return app;
     },
     setExitCode: (code) => {
       exitCode = Math.max(exitCode, code);
@@ -49,5 +48,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     io.stderr(`workrail: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failed;
+  } finally {
+    app?.close();
   }
 }
