@@ -6,12 +6,10 @@ import { conditionSchema } from './schema-conditions.js';
 import {
   arrayOf,
   closedObject,
-  has,
   isRecord,
   jsonValue,
   patterned,
   quote,
-  type RawObject,
   report,
   text,
   uniqueBy,
@@ -185,8 +183,3 @@ export const functionCallsSchema = z.array(
 export const functionReferencesSchema = z.array(
   patterned(/^[A-Za-z_][A-Za-z0-9_]*\(\)$/, 'a function name followed by "()", such as "scan()"'),
 );
-
-/** Keys present on `object` out of `keys`, in the given order. */
-export function presentKeys(object: RawObject, keys: readonly string[]): string[] {
-  return keys.filter((key) => has(object, key));
-}

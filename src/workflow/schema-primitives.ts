@@ -59,7 +59,9 @@ export function nearestName(name: string, known: readonly string[]): string | un
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
-    const distance = levenshtein(name.toLowerCase(), candidate.toLowerCase());
+    const [typed, known] = [name.toLowerCase(), candidate.toLowerCase()];
+    const prefix = typed.length >= 3 && (known.startsWith(typed) || typed.startsWith(known));
+    const distance = prefix ? 1 : levenshtein(typed, known);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;

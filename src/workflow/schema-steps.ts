@@ -14,7 +14,6 @@ import {
   functionReferencesSchema,
   modelTierSchema,
   outputContractSchema,
-  presentKeys,
   promptBlocksSchema,
 } from './schema-parts.js';
 import {
@@ -162,26 +161,14 @@ function foreignKeys(kind: string): { [key: string]: string } {
   return foreign;
 }
 
-const PROMPT_SOURCES = ['prompt', 'promptBlocks', 'templateCall'];
+export const PROMPT_SOURCES = ['prompt', 'promptBlocks', 'templateCall'];
 const TEMPLATE_CALL_FIELDS = new Set(['id', 'title', 'type', 'templateCall', 'runCondition', 'requireConfirmation']);
 
 function checkStandard(step: RawObject, ctx: Ctx): void {
-  const sources = presentKeys(step, PROMPT_SOURCES);
-  if (sources.length === 0) {
-    report(
-      ctx,
-      [],
-      'prompt-source-missing',
-      'A standard step needs a prompt source: add "prompt", "promptBlocks" or "templateCall"',
-    );
-  }
-  for (const extra of sources.slice(1)) {
-    report(
-      ctx,
-      [extra],
-      'prompt-source-multiple',
-      `A step has exactly one prompt source; it already has ${sources[0]}, so remove ${extra}`,
-    );
+  // prompt-source-multiple is checked on the raw step (validate-references.ts), which knows the key order.
+  if (!PROMPT_SOURCES.some((key) => has(step, key))) {
+    const message = 'A standard step needs a prompt source: add "prompt", "promptBlocks" or "templateCall"';
+    report(ctx, [], 'prompt-source-missing', message);
   }
   if (!has(step, 'templateCall')) return;
   for (const key of Object.keys(step)) {

@@ -4,6 +4,7 @@
 
 import { workflowIdProblem } from './schema.js';
 import { isRecord, type RawObject } from './schema-primitives.js';
+import { PROMPT_SOURCES } from './schema-steps.js';
 import type { LocatedIssue } from './validate-issues.js';
 import { pointer } from './validate-issues.js';
 
@@ -48,6 +49,7 @@ export function checkReferences(root: RawObject, options: ReferenceOptions): Loc
   const sites = collectSites(root.steps, add);
   const assessments = declaredAssessments(root.assessments);
   for (const site of sites) {
+    checkPromptSources(site, add);
     checkLoopControl(site, add);
     checkAssessmentUse(site, assessments, add);
     checkDelegations(site, id, add);
@@ -114,6 +116,16 @@ function collectSites(steps: unknown, add: Add): StepSite[] {
     }
   }
   return sites;
+}
+
+/** Rule 20: the prompt source written first is kept; each later one is reported. */
+function checkPromptSources({ step, at }: StepSite, add: Add): void {
+  if ('type' in step) return;
+  const sources = Object.keys(step).filter((key) => PROMPT_SOURCES.includes(key) && step[key] !== undefined);
+  for (const extra of sources.slice(1)) {
+    const message = `A step has exactly one prompt source; it already has ${sources[0]}, so remove ${extra}`;
+    add([...at, extra], 'prompt-source-multiple', message);
+  }
 }
 
 function contractOf(holder: unknown): unknown {

@@ -226,6 +226,19 @@ describe('validateWorkflow issue details', () => {
     expect(validate(withStep({ promt: 'x' })).issues[0]!.message).toContain('did you mean "prompt"?');
   });
 
+  it('suggests a field whose name starts with the unknown one', () => {
+    const loop = loopStep({ type: 'while', maxIterations: 2, cond: { var: 'x' } });
+    const report = validate(doc([S, loop]));
+    expect(report.issues.find((issue) => issue.rule === 'unknown-field')?.message).toContain(
+      'did you mean "condition"?',
+    );
+  });
+
+  it('reports the prompt source that comes later in the document as the extra one', () => {
+    const step = { id: 'step-one', title: 'One', promptBlocks: { goal: 'x' }, prompt: 'Do it.' };
+    expect(brief(validate(doc([step])))).toEqual([{ rule: 'prompt-source-multiple', path: '/steps/0/prompt' }]);
+  });
+
   it('escapes ~ and / in pointers (RFC 6901)', () => {
     expect(brief(validate(withStep({ 'a/b~c': 1 })))).toEqual([{ rule: 'unknown-field', path: '/steps/0/a~1b~0c' }]);
   });
