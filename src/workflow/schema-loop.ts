@@ -15,7 +15,7 @@ import {
   report,
 } from './schema-primitives.js';
 
-export const LOOP_TYPES = ['while', 'until', 'for', 'forEach'] as const;
+const LOOP_TYPES = ['while', 'until', 'for', 'forEach'] as const;
 
 const LOOP_VAR_TEXT = 'an identifier (letters, digits and _, not starting with a digit)';
 

@@ -24,7 +24,7 @@ export const modelTierSchema = z.enum(['lightweight', 'mid', 'heavy']);
 
 const CONTRACTS: ReadonlySet<string> = new Set(CONTRACT_REFS);
 
-export const contractRefSchema = z.string().superRefine((value, ctx) => {
+const contractRefSchema = z.string().superRefine((value, ctx) => {
   if (!CONTRACTS.has(value)) {
     report(ctx, [], 'contract-unknown', `contractRef must be one of ${CONTRACT_REFS.join(', ')}; got ${quote(value)}`);
   }

@@ -41,7 +41,7 @@ export function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
-export function levenshtein(a: string, b: string): number {
+function levenshtein(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -106,7 +106,7 @@ export function text(min: number, max?: number) {
 }
 
 /** Adds a custom issue whose message is prefixed with the field's name (e.g. "id must ..."). */
-export function reportField(ctx: Ctx, rule: string, predicate: string): void {
+function reportField(ctx: Ctx, rule: string, predicate: string): void {
   ctx.addIssue({ code: 'custom', path: [], message: predicate, params: { rule, labelled: true } });
 }
 

@@ -32,7 +32,7 @@ import {
 
 const STEP_ID = /^[a-z0-9-]+$/;
 
-export const stepIdSchema = ruledString('step-id-format', (id) => {
+const stepIdSchema = ruledString('step-id-format', (id) => {
   if (id.length < 3 || id.length > 64) return `Step id must be 3–64 characters long; got ${id.length}`;
   if (!STEP_ID.test(id)) return `Step id must use only lowercase letters, digits and "-"; got ${JSON.stringify(id)}`;
   return undefined;

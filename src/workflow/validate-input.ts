@@ -6,11 +6,11 @@ import { isRecord, jsonTypeOf } from './schema-primitives.js';
 import type { LocatedIssue } from './validate-issues.js';
 
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
-export const MAX_DEPTH = 128;
+const MAX_DEPTH = 128;
 /** No 1 MiB document has more values; bounds the walk over shared references in parsed input. */
 const MAX_VALUES = 1_000_000;
 
-export type LoadedInput =
+type LoadedInput =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly issues: LocatedIssue[] };
 
@@ -86,7 +86,7 @@ const ESCAPE = /["\\/bfnrt]|u[0-9a-fA-F]{4}/y;
 const LITERALS = ['true', 'false', 'null'];
 
 /** Offset of the first JSON syntax error in `text` (iterative, so deep nesting cannot overflow the stack). */
-export function syntaxErrorOffset(text: string): number {
+function syntaxErrorOffset(text: string): number {
   const n = text.length;
   const stack: string[] = [];
   let i = 0;

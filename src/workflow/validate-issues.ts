@@ -29,7 +29,7 @@ function valueAt(root: unknown, segments: readonly Segment[]): unknown {
 }
 
 /** `maxIterations`, `examples[2]`, or `the document` for the root. */
-export function label(segments: readonly Segment[]): string {
+function label(segments: readonly Segment[]): string {
   const last = segments.at(-1);
   if (last === undefined) return 'The document';
   if (typeof last !== 'number') return String(last);
