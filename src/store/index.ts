@@ -6,9 +6,10 @@
 //   roll back and rethrow when it throws, `{ok: false, error: SessionLocked}` when another process held the lock
 //   beyond the wait budget. Read-only use cases use `store.read((r) => …)`.
 // - Inside: `tx.appendEvents` writes the engine's events and, in the same transaction, the projections derived from
-//   them (sessions, runs, nodes, edges, contexts, outputs, advances, metrics, full-text index). `tx.loadSession`
-//   reads those current-state rows back with the §9 integrity checks. Tokens, attempts, pinned workflows and
-//   remembered roots are stored records, not projections.
+//   them (sessions, runs, nodes, edges, contexts, outputs, advances, metrics, full-text index). `tx.loadNode` reads
+//   what one advance needs at a cost independent of the session's length; `tx.loadSession` reads the whole graph.
+//   Both run the §9 integrity checks and return `unhealthy` instead of throwing. Tokens, attempts, pinned workflows
+//   and remembered roots are stored records, not projections.
 // - `rebuildProjections()` recomputes every projection from the events.
 //
 // Not allowed here: domain decisions (they belong to engine/ and app/), async work inside a transaction, and

@@ -54,8 +54,18 @@ export interface SessionLocked {
 
 /** Reads available both inside a write transaction and in `read()`. */
 export interface SessionReader {
-  /** The session's current state with integrity checks (§9): `unhealthy` when a check fails, never a throw. */
+  /**
+   * The whole session (run, pinned workflow, every node and edge) with the full §9 integrity checks: `unhealthy`
+   * when a check fails, never a throw. Cost grows with the session; advancing calls use `loadNode`.
+   */
   loadSession(sessionId: SessionId): LoadSessionResult;
+  /**
+   * What one advance needs, at a cost independent of the session's length: the session head (run, pinned workflow),
+   * the node, its context, whether it already has an advance successor and its blocked streak. Checks the event
+   * sequence, the node and edge counts, the pinned workflow and the node's own records; `not_found` when the session
+   * or the node (in that session) does not exist.
+   */
+  loadNode(sessionId: SessionId, nodeId: NodeId): LoadNodeResult;
   /** The §9 integrity checks alone, without loading nodes (for scanning many sessions). */
   checkHealth(sessionId: SessionId): SessionHealth;
   /** The context in force at a node: the latest `context_set` on its path from the root (§6.4); null if none. */
@@ -120,7 +130,30 @@ export interface UnhealthyReason {
   readonly reason: string;
 }
 
-export interface LoadedSession {
+export type LoadNodeResult =
+  | { readonly kind: 'ok'; readonly position: NodePosition }
+  | { readonly kind: 'not_found'; readonly missing: 'session' | 'node' }
+  | { readonly kind: 'unhealthy'; readonly health: UnhealthyReason };
+
+export interface NodePosition {
+  readonly session: SessionHead;
+  readonly node: StoredNode;
+  /** The context in force at the node (§6.4); `{}` when none was recorded. */
+  readonly context: JsonObject;
+  /** True when the node already has a step, blocked_attempt or gate_checkpoint child: advancing again forks. */
+  readonly hasAdvanceSuccessor: boolean;
+  /** Consecutive blocked_attempt nodes ending at this node, this one included (0 when it is not one). */
+  readonly blockedStreak: number;
+}
+
+export interface LoadedSession extends SessionHead {
+  readonly nodes: ReadonlyMap<NodeId, StoredNode>;
+  /** In creation order. */
+  readonly edges: readonly StoredEdge[];
+}
+
+/** A session without its graph. */
+export interface SessionHead {
   readonly sessionId: SessionId;
   readonly workspacePath: string;
   readonly createdAtMs: number;
@@ -132,9 +165,6 @@ export interface LoadedSession {
   readonly run: StoredRun | null;
   /** The run's pinned workflow (present whenever `run` is). */
   readonly workflow: CompiledWorkflow | null;
-  readonly nodes: ReadonlyMap<NodeId, StoredNode>;
-  /** In creation order. */
-  readonly edges: readonly StoredEdge[];
 }
 
 export interface SessionObservations {

@@ -33,23 +33,22 @@ function harness() {
     if (loaded.kind !== 'ok') throw new Error(JSON.stringify(loaded));
     return loaded.session;
   };
-  /** What an advancing use case does: load, ask the engine, append its events in one transaction. */
+  /** What an advancing use case does: load the token's node, ask the engine, append its events in one transaction. */
   const advanceFrom = (nodeId: NodeId, input: AdvanceInput) =>
     write((tx) => {
-      const loaded = tx.loadSession(S);
+      const loaded = tx.loadNode(S, nodeId);
       if (loaded.kind !== 'ok') throw new Error(loaded.kind);
-      const session = loaded.session;
-      const node = session.nodes.get(nodeId)!;
+      const { session, node, context, hasAdvanceSuccessor, blockedStreak } = loaded.position;
       const result = advance(
         session.workflow!,
         {
           nodeId,
           nodeKind: node.nodeKind,
           state: node.state,
-          context: tx.nodeContext(nodeId) ?? {},
+          context,
           attemptId: newId('attempt') as AttemptId,
-          hasAdvanceSuccessor: session.edges.some((e) => e.fromNodeId === nodeId && e.edgeKind === 'advance'),
-          blockedStreak: node.nodeKind === 'blocked_attempt' ? 1 : 0,
+          hasAdvanceSuccessor,
+          blockedStreak,
         },
         input,
         { now: now(), newId, isAutonomous: false, runId: R },

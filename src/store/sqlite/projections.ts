@@ -92,10 +92,13 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
       e.seq,
       e.atMs,
     );
+    s.countNode.run(e.sessionId);
     if (d.nodeKind === 'step' || d.nodeKind === 'blocked_attempt') s.setPreferredTip.run(d.nodeId, e.sessionId);
   },
   edge_created(s, e) {
     s.insertEdge.run(e.sessionId, e.data.fromNodeId, e.data.toNodeId, e.data.edgeKind, e.data.cause, e.seq);
+    s.countEdge.run(e.sessionId);
+    if (e.data.edgeKind === 'advance') s.countAdvanceChild.run(e.data.fromNodeId);
   },
   advance_recorded(s, e) {
     const d = e.data;
@@ -223,6 +226,9 @@ function prepare(db: Database.Database) {
       `INSERT INTO nodes (node_id, session_id, run_id, node_kind, parent_node_id, workflow_hash, state, context_seq,
          created_seq, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),
+    countEdge: db.prepare('UPDATE sessions SET edge_count = edge_count + 1 WHERE session_id = ?'),
+    countAdvanceChild: db.prepare('UPDATE nodes SET advance_children = advance_children + 1 WHERE node_id = ?'),
     setPreferredTip: db.prepare('UPDATE runs SET preferred_tip_node_id = ? WHERE session_id = ?'),
     insertEdge: db.prepare(
       'INSERT INTO edges (session_id, from_node_id, to_node_id, edge_kind, cause, created_seq) VALUES (?, ?, ?, ?, ?, ?)',

@@ -27,6 +27,8 @@ export interface SessionRow {
   repo_root_hash: string | null;
   git_branch: string | null;
   git_head_sha: string | null;
+  node_count: number;
+  edge_count: number;
 }
 export interface RunRow {
   run_id: StoredRun['runId'];
@@ -96,7 +98,7 @@ export interface EventRow {
   at_ms: number;
   data: string;
 }
-export interface SummaryRow extends Omit<SessionRow, 'last_seq'> {
+export interface SummaryRow extends Omit<SessionRow, 'last_seq' | 'node_count' | 'edge_count'> {
   run_id: SessionSummary['runId'];
   workflow_id: string | null;
   workflow_hash: WorkflowHash | null;
@@ -117,7 +119,7 @@ export interface MetricsRow {
   end_sha: string | null;
 }
 
-export function toObservations(row: Omit<SessionRow, 'last_seq'>): SessionObservations {
+export function toObservations(row: SummaryRow | SessionRow): SessionObservations {
   return {
     repoRoot: row.repo_root,
     repoRootHash: row.repo_root_hash,

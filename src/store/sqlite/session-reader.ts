@@ -5,10 +5,12 @@ import type { AttemptId, Blocker, NodeId, SessionId } from '../../engine/events.
 import type { Token, TokenKind } from '../../tokens/index.js';
 import type { CompiledWorkflow, JsonObject, WorkflowHash } from '../../workflow/types.js';
 import type {
+  LoadNodeResult,
   LoadSessionResult,
   RecordedAdvance,
   RememberedRoot,
   SessionFilter,
+  SessionHead,
   SessionHealth,
   SessionMatch,
   SessionReader,
@@ -55,17 +57,34 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     return compiled;
   };
 
-  const checkHealth = (sessionId: SessionId): SessionHealth => {
+  /** The checks whose cost does not grow with the graph: log sequence, row counts, pinned workflow. */
+  const checkHead = (sessionId: SessionId): HeadCheck => {
     const seqs = q.seqStats.get(sessionId) as { n: number; lo: number | null; hi: number | null };
-    const session = q.sessionLastSeq.get(sessionId) as { last_seq: number } | undefined;
-    if (seqs.n === 0 && session === undefined) return { kind: 'not_found' };
-    if (session === undefined) return unhealthy('corrupt_record', 'The session has events but no session record.');
-    if (seqs.lo !== 0 || seqs.hi !== seqs.n - 1 || seqs.hi !== session.last_seq) {
+    const row = q.session.get(sessionId) as SessionRow | undefined;
+    if (seqs.n === 0 && row === undefined) return { kind: 'not_found' };
+    if (row === undefined) return unhealthy('corrupt_record', 'The session has events but no session record.');
+    if (seqs.lo !== 0 || seqs.hi !== seqs.n - 1 || seqs.hi !== row.last_seq) {
       return unhealthy(
         'event_sequence_broken',
-        `Expected events 0..${session.last_seq} without gaps; found ${seqs.n} events numbered ${seqs.lo}..${seqs.hi}.`,
+        `Expected events 0..${row.last_seq} without gaps; found ${seqs.n} events numbered ${seqs.lo}..${seqs.hi}.`,
       );
     }
+    const counts = q.graphCounts.get(sessionId, sessionId) as { nodes: number; edges: number };
+    if (counts.nodes !== row.node_count) {
+      return unhealthy('missing_node_state', `Expected ${row.node_count} nodes; found ${counts.nodes}.`);
+    }
+    if (counts.edges !== row.edge_count) {
+      return unhealthy('dangling_edge', `Expected ${row.edge_count} edges; found ${counts.edges}.`);
+    }
+    const pin = q.runPin.get(sessionId) as { workflow_hash: string; pinned: string | null } | undefined;
+    if (pin !== undefined && pin.pinned === null) {
+      return unhealthy('missing_pinned_workflow', `Pinned workflow ${pin.workflow_hash} is missing.`);
+    }
+    return { kind: 'ok', row };
+  };
+
+  /** The checks that read every node and edge. */
+  const checkGraph = (sessionId: SessionId): SessionHealth => {
     const badNode = q.nodeWithoutState.get(sessionId) as { node_id: string } | undefined;
     if (badNode !== undefined) return unhealthy('missing_node_state', `Node ${badNode.node_id} has no valid state.`);
     const edge = q.danglingEdge.get(sessionId) as { from_node_id: string; to_node_id: string } | undefined;
@@ -76,35 +95,62 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     if (orphan !== undefined) {
       return unhealthy('dangling_edge', `Node ${orphan.node_id} names missing parent ${orphan.parent_node_id}.`);
     }
-    const pin = q.runPin.get(sessionId) as { workflow_hash: string; pinned: string | null } | undefined;
-    if (pin !== undefined && pin.pinned === null) {
-      return unhealthy('missing_pinned_workflow', `Pinned workflow ${pin.workflow_hash} is missing.`);
-    }
     return { kind: 'healthy' };
   };
 
-  const loadSession = (sessionId: SessionId): LoadSessionResult => {
-    const health = checkHealth(sessionId);
-    if (health.kind !== 'healthy') return health;
-    const s = q.session.get(sessionId) as SessionRow;
-    const runRow = q.run.get(sessionId) as RunRow | undefined;
+  const checkHealth = (sessionId: SessionId): SessionHealth => {
+    const head = checkHead(sessionId);
+    return head.kind === 'ok' ? checkGraph(sessionId) : head;
+  };
+
+  const toHead = (s: SessionRow): SessionHead => {
+    const runRow = q.run.get(s.session_id) as RunRow | undefined;
     const run = runRow === undefined ? null : toRun(runRow);
+    return {
+      sessionId: s.session_id,
+      workspacePath: s.workspace_path,
+      createdAtMs: s.created_at_ms,
+      lastActivityMs: s.last_activity_ms,
+      lastSeq: s.last_seq,
+      observations: toObservations(s),
+      run,
+      workflow: run === null ? null : getWorkflow(run.workflowHash),
+    };
+  };
+
+  const loadSession = (sessionId: SessionId): LoadSessionResult => {
+    const head = checkHead(sessionId);
+    if (head.kind !== 'ok') return head;
+    const graph = checkGraph(sessionId);
+    if (graph.kind !== 'healthy') return graph;
     const nodes = new Map<NodeId, StoredNode>();
     for (const row of q.nodes.all(sessionId) as NodeRow[]) nodes.set(row.node_id, toNode(row));
     const edges = (q.edges.all(sessionId) as EdgeRow[]).map(toEdge);
+    return { kind: 'ok', session: { ...toHead(head.row), nodes, edges } };
+  };
+
+  const nodeContext = (nodeId: NodeId): JsonObject | null => {
+    const row = q.nodeContext.get(nodeId) as { context: string } | undefined;
+    return row === undefined ? null : (JSON.parse(row.context) as JsonObject);
+  };
+
+  const loadNode = (sessionId: SessionId, nodeId: NodeId): LoadNodeResult => {
+    const head = checkHead(sessionId);
+    if (head.kind === 'not_found') return { kind: 'not_found', missing: 'session' };
+    if (head.kind !== 'ok') return head;
+    const row = q.node.get(nodeId) as PositionRow | undefined;
+    if (row === undefined || row.session_id !== sessionId) return { kind: 'not_found', missing: 'node' };
+    if (row.state_ok !== 1) return unhealthy('missing_node_state', `Node ${nodeId} has no valid state.`);
+    if (row.parent_ok !== 1)
+      return unhealthy('dangling_edge', `Node ${nodeId} names missing parent ${row.parent_node_id}.`);
     return {
       kind: 'ok',
-      session: {
-        sessionId,
-        workspacePath: s.workspace_path,
-        createdAtMs: s.created_at_ms,
-        lastActivityMs: s.last_activity_ms,
-        lastSeq: s.last_seq,
-        observations: toObservations(s),
-        run,
-        workflow: run === null ? null : getWorkflow(run.workflowHash),
-        nodes,
-        edges,
+      position: {
+        session: toHead(head.row),
+        node: toNode(row),
+        context: nodeContext(nodeId) ?? {},
+        hasAdvanceSuccessor: row.advance_children > 0,
+        blockedStreak: row.node_kind === 'blocked_attempt' ? (q.blockedStreak.get(nodeId) as number) : 0,
       },
     };
   };
@@ -142,13 +188,11 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
 
   return {
     loadSession,
+    loadNode,
     checkHealth,
     getWorkflow,
     listSessions,
-    nodeContext(nodeId) {
-      const row = q.nodeContext.get(nodeId) as { context: string } | undefined;
-      return row === undefined ? null : (JSON.parse(row.context) as JsonObject);
-    },
+    nodeContext,
     findToken(token) {
       const row = q.token.get(token) as TokenRow | undefined;
       return row === undefined ? null : toTokenRecord(row);
@@ -219,7 +263,19 @@ export function ftsExpression(text: string): string | null {
   return [...new Set(words)].map((w) => `"${w}"*`).join(' OR ');
 }
 
-function unhealthy(kind: UnhealthyReason['kind'], reason: string): SessionHealth {
+type HeadCheck =
+  | { readonly kind: 'ok'; readonly row: SessionRow }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'unhealthy'; readonly health: UnhealthyReason };
+
+interface PositionRow extends NodeRow {
+  session_id: SessionId;
+  advance_children: number;
+  state_ok: number;
+  parent_ok: number;
+}
+
+function unhealthy(kind: UnhealthyReason['kind'], reason: string): { kind: 'unhealthy'; health: UnhealthyReason } {
   return { kind: 'unhealthy', health: { kind, reason } };
 }
 
@@ -238,7 +294,28 @@ function prepare(db: Database.Database) {
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
     seqStats: db.prepare(`SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM events WHERE sk = ${sk}`),
-    sessionLastSeq: db.prepare('SELECT last_seq FROM sessions WHERE session_id = ?'),
+    graphCounts: db.prepare(
+      `SELECT (SELECT count(*) FROM nodes WHERE session_id = ?) AS nodes,
+              (SELECT count(*) FROM edges WHERE session_id = ?) AS edges`,
+    ),
+    node: db.prepare(
+      `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, n.workflow_hash, n.state, n.created_seq,
+              n.created_at_ms, n.advance_children,
+              coalesce(CASE WHEN json_valid(n.state) THEN json_extract(n.state, '$.kind') END, '')
+                IN ('pending', 'complete') AS state_ok,
+              (n.parent_node_id IS NULL OR p.node_id IS NOT NULL) AS parent_ok
+       FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id WHERE n.node_id = ?`,
+    ),
+    blockedStreak: db
+      .prepare(
+        `WITH RECURSIVE chain (node_id, parent_node_id) AS (
+         SELECT node_id, parent_node_id FROM nodes WHERE node_id = ? AND node_kind = 'blocked_attempt'
+         UNION ALL
+         SELECT p.node_id, p.parent_node_id FROM nodes p JOIN chain c ON p.node_id = c.parent_node_id
+         WHERE p.node_kind = 'blocked_attempt')
+       SELECT count(*) FROM chain`,
+      )
+      .pluck(),
     nodeWithoutState: db.prepare(
       `SELECT node_id FROM nodes WHERE session_id = ?
          AND coalesce(CASE WHEN json_valid(state) THEN json_extract(state, '$.kind') END, '') NOT IN ('pending', 'complete')

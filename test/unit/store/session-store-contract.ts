@@ -5,6 +5,7 @@ import type { AttemptId, NewEvent, NodeId, RunId, SessionId } from '../../../src
 import type { SessionStore, SessionTx } from '../../../src/store/index.js';
 import {
   advanceEvents,
+  blockedEvents,
   compiledWorkflow,
   pending,
   recordRealisticSession,
@@ -12,7 +13,9 @@ import {
   WORKFLOW_HASH,
 } from '../../fixtures/store/session-script.js';
 
-export type Corruption = 'seq_gap' | 'node_state' | 'dangling_edge' | 'missing_workflow';
+/** What `corrupt` damages: an event in the middle of the log, a node's state, a node row, an edge endpoint, or
+ * the pinned workflow. Node `n1` of recordRealisticSession is the one damaged by `node_state` and `deleted_node`. */
+export type Corruption = 'seq_gap' | 'node_state' | 'deleted_node' | 'dangling_edge' | 'missing_workflow';
 
 export interface StoreHarness {
   readonly store: SessionStore;
@@ -210,6 +213,7 @@ export function describeSessionStoreContract(name: string, factory: () => StoreH
       it.each([
         ['seq_gap', 'event_sequence_broken'],
         ['node_state', 'missing_node_state'],
+        ['deleted_node', 'missing_node_state'],
         ['dangling_edge', 'dangling_edge'],
         ['missing_workflow', 'missing_pinned_workflow'],
       ] as const)('reports a %s as unhealthy (%s) and leaves other sessions healthy', (how, kind) => {
@@ -227,6 +231,77 @@ export function describeSessionStoreContract(name: string, factory: () => StoreH
           expect(store.read((r) => r.loadSession(intact.sessionId)).kind).toBe('ok');
           expect(store.read((r) => r.checkHealth(intact.sessionId))).toEqual({ kind: 'healthy' });
         }
+      });
+    });
+
+    describe('loadNode', () => {
+      it('returns the node, its context, successor flag and blocked streak without the whole graph', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        const position = (k: string) => {
+          const result = store.read((r) => r.loadNode(s.sessionId, s.node(k)));
+          if (result.kind !== 'ok') throw new Error(JSON.stringify(result));
+          return result.position;
+        };
+        const n1 = position('n1');
+        expect(n1.node).toMatchObject({ nodeId: s.node('n1'), nodeKind: 'step', parentNodeId: s.node('root') });
+        expect(n1.node.state).toEqual(pending('implement', 1));
+        expect(n1.context).toEqual({ goal: 'Fix flaky login test 1', ticket: 'ACME-1' });
+        expect(n1.session).toMatchObject({ sessionId: s.sessionId, workflow: compiledWorkflow() });
+        expect(n1.session.run?.preferredTipNodeId).toBe(s.node('fork'));
+        expect([n1.hasAdvanceSuccessor, n1.blockedStreak]).toEqual([true, 0]);
+        expect([position('root').hasAdvanceSuccessor, position('n2').hasAdvanceSuccessor]).toEqual([true, false]);
+        expect([position('blk').hasAdvanceSuccessor, position('blk').blockedStreak]).toEqual([true, 1]);
+        expect(position('chk').hasAdvanceSuccessor).toBe(false);
+      });
+
+      it('counts consecutive blocked attempts ending at the node', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        inTx((tx) =>
+          tx.appendEvents(s.sessionId, [
+            ...blockedEvents({
+              runId: s.runId,
+              from: s.node('n2'),
+              to: s.node('b1'),
+              attemptId: s.attempt('x1'),
+              atMs: 20_000,
+              stepId: 'verify',
+              completedCount: 2,
+            }),
+            ...blockedEvents({
+              runId: s.runId,
+              from: s.node('b1'),
+              to: s.node('b2'),
+              attemptId: s.attempt('x2'),
+              atMs: 21_000,
+              stepId: 'verify',
+              completedCount: 2,
+            }),
+          ]),
+        );
+        const b2 = store.read((r) => r.loadNode(s.sessionId, s.node('b2')));
+        expect(b2.kind === 'ok' && b2.position.blockedStreak).toBe(2);
+      });
+
+      it('reports a missing session or a node of another session as not_found', () => {
+        const a = recordRealisticSession(store, 1, 10_000);
+        const b = recordRealisticSession(store, 2, 20_000);
+        store.read((r) => {
+          expect(r.loadNode('sess_nope' as SessionId, a.node('n1'))).toEqual({ kind: 'not_found', missing: 'session' });
+          expect(r.loadNode(a.sessionId, b.node('n1'))).toEqual({ kind: 'not_found', missing: 'node' });
+          expect(r.loadNode(a.sessionId, 'node_nope' as NodeId)).toEqual({ kind: 'not_found', missing: 'node' });
+        });
+      });
+
+      it.each([
+        ['seq_gap', 'event_sequence_broken'],
+        ['node_state', 'missing_node_state'],
+        ['deleted_node', 'missing_node_state'],
+        ['missing_workflow', 'missing_pinned_workflow'],
+      ] as const)('reports a %s as unhealthy (%s)', (how, kind) => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        h.corrupt(s.sessionId, how);
+        const result = store.read((r) => r.loadNode(s.sessionId, s.node(how === 'deleted_node' ? 'n2' : 'n1')));
+        expect(result.kind === 'unhealthy' && result.health.kind).toBe(kind);
       });
     });
 

@@ -45,7 +45,11 @@ function sqliteHarness(): StoreHarness {
           .all(sessionId);
         if (how === 'seq_gap') db.prepare('DELETE FROM events WHERE sk = ? AND seq = 3').run(sk);
         if (how === 'node_state') db.prepare(`UPDATE nodes SET state = '{"kind":' WHERE node_id = ?`).run(nodes[1]);
-        if (how === 'dangling_edge') db.prepare('DELETE FROM nodes WHERE node_id = ?').run(nodes[4]);
+        if (how === 'deleted_node') db.prepare('DELETE FROM nodes WHERE node_id = ?').run(nodes[1]);
+        if (how === 'dangling_edge') {
+          const edge = `UPDATE edges SET to_node_id = 'node_ghost' WHERE session_id = ? AND to_node_id = ?`;
+          db.prepare(edge).run(sessionId, nodes[4]);
+        }
         if (how === 'missing_workflow') db.prepare('DELETE FROM workflows').run();
       });
     },

@@ -75,6 +75,9 @@ CREATE TABLE sessions (
   git_branch TEXT,
   git_head_sha TEXT,
   run_id TEXT,
+  -- maintained by the projections; compared with actual row counts by the cheap integrity checks
+  node_count INTEGER NOT NULL DEFAULT 0,
+  edge_count INTEGER NOT NULL DEFAULT 0,
   -- rowid of this session's title/goal row in session_fts (the id of the event that set it)
   fts_title_rowid INTEGER
 ) WITHOUT ROWID;
@@ -109,6 +112,8 @@ CREATE TABLE nodes (
   state TEXT NOT NULL,
   -- seq of the context_set event in force at this node (its own, else inherited from its parent)
   context_seq INTEGER,
+  -- number of advance edges out of this node (> 0: advancing again forks)
+  advance_children INTEGER NOT NULL DEFAULT 0,
   created_seq INTEGER NOT NULL,
   created_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
