@@ -1,0 +1,51 @@
+// Minting and reusing token records (docs: mcp-protocol.md §3 "Stability"): a node's st_ is minted once; the
+// ct_/ck_ pair of a (node, attempt) is minted once. Called only inside a use case's transaction.
+import type { AttemptId, NodeId, RunId, SessionId } from '../engine/events.js';
+import type { SessionTx } from '../store/index.js';
+import { type Keyring, mintToken, type StateToken, type TokenKind, type TokenOfKind } from '../tokens/index.js';
+import type { WorkflowHash } from '../workflow/types.js';
+import type { TokenPair } from './execution-response.js';
+import type { Ids } from './ids.js';
+
+/** Where tokens point: the session, run and node, with the pinned workflow hash recorded alongside. */
+export interface TokenTarget {
+  readonly sessionId: SessionId;
+  readonly runId: RunId;
+  readonly nodeId: NodeId;
+  readonly workflowHash: WorkflowHash;
+}
+
+export interface TokenMinting {
+  readonly tx: SessionTx;
+  readonly keyring: Keyring;
+  readonly ids: Ids;
+  readonly now: number;
+}
+
+/** A fresh attempt at `target` with its new ct_/ck_ pair, both recorded. */
+export function issueAttempt(m: TokenMinting, target: TokenTarget): TokenPair & { readonly attemptId: AttemptId } {
+  const attemptId = m.ids.newId('attempt');
+  return {
+    attemptId,
+    continueToken: insert(m, 'continue', target, attemptId),
+    checkpointToken: insert(m, 'checkpoint', target, attemptId),
+  };
+}
+
+/** The node's st_, minted and recorded on first use, the stored string afterwards. */
+export function stateTokenFor(m: TokenMinting, target: TokenTarget): StateToken {
+  const existing = m.tx.findTokenFor('state', target.nodeId, null);
+  if (existing !== null) return existing as StateToken;
+  return insert(m, 'state', target, null);
+}
+
+function insert<K extends TokenKind>(
+  m: TokenMinting,
+  kind: K,
+  target: TokenTarget,
+  attemptId: AttemptId | null,
+): TokenOfKind<K> {
+  const token = mintToken(kind, m.keyring, m.ids.randomBytes);
+  m.tx.insertToken({ token, kind, ...target, attemptId, createdAtMs: m.now });
+  return token;
+}
