@@ -20,18 +20,23 @@ export interface ContinueWorkflowInput {
   /** A `ct_` (advance or rehydrate) or an `st_` (rehydrate only). */
   readonly continueToken: string;
   readonly intent?: 'advance' | 'rehydrate';
-  readonly output?: { readonly notesMarkdown?: string; readonly artifacts?: readonly JsonObject[] } | string;
+  readonly output?: { readonly notesMarkdown?: string; readonly artifacts?: ArtifactsInput } | string;
   /** Alias of `output.notesMarkdown`. */
   readonly notes?: string;
   /** Alias of `output.artifacts`. */
-  readonly artifacts?: readonly JsonObject[] | string;
+  readonly artifacts?: ArtifactsInput;
   /** Only new or changed facts (§7.1). */
-  readonly context?: JsonObject | string;
+  readonly context?: ObjectInput;
   /** Alias of `context`. */
-  readonly contextVariables?: JsonObject | string;
+  readonly contextVariables?: ObjectInput;
   /** Remembered as a workflow root; bindings always come from the session's own workspacePath. */
   readonly workspacePath?: string;
 }
+
+/** Checked at run time (§7.4); JSON text is parsed first (§2.2). */
+export type ArtifactsInput = readonly { readonly [key: string]: unknown }[] | string;
+/** Checked at run time (§7.2); JSON text is parsed first (§2.2). */
+export type ObjectInput = { readonly [key: string]: unknown } | string;
 
 export interface ContinueOptions {
   /** Reserved context keys a trusted caller (the daemon) may set. */

@@ -38,7 +38,7 @@ export interface StartWorkflowInput {
   readonly goal: string;
   readonly modelTier?: ModelTier;
   /** Initial context facts (§7); may arrive as JSON text. */
-  readonly context?: JsonObject | string;
+  readonly context?: { readonly [key: string]: unknown } | string;
 }
 
 export interface StartWorkflowOptions {
