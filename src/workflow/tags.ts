@@ -67,10 +67,22 @@ export const TAG_CATALOG: readonly TagDefinition[] = [
 
 /** Tags of the bundled workflows, by workflow id. */
 export const BUNDLED_WORKFLOW_TAGS: { readonly [workflowId: string]: readonly string[] } = {
+  'wr.coding-task': ['coding'],
   'wr.quick-task': ['coding'],
+  'wr.classify-task': ['coding', 'tickets'],
+  'wr.refactoring': ['coding'],
+  'wr.test-generation': ['coding'],
   'wr.bug-investigation': ['investigation', 'coding'],
   'wr.mr-review': ['review_audit'],
+  'wr.architecture-audit': ['review_audit', 'design'],
+  'wr.discovery': ['design', 'investigation', 'learning'],
+  'wr.shaping': ['design', 'tickets'],
+  'wr.documentation': ['documentation'],
+  'wr.workflow-authoring': ['authoring'],
+  'wr.routine-classify': ['routines', 'tickets'],
+  'wr.routine-gather-context': ['routines', 'learning'],
   'wr.routine-self-review': ['routines', 'review_audit'],
+  'wr.routine-verify-changes': ['routines', 'coding'],
 };
 
 /** Tag ids for a workflow: the catalog's, else its namespace (`acme` for `acme.deploy`), else `other`. */
