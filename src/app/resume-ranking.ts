@@ -7,7 +7,7 @@ export interface CandidateFacts {
   readonly runId: string;
   readonly workflowId: string;
   readonly title: string | null;
-  /** All notes of the session, joined; null when they were not loaded (no text hit). */
+  /** All notes of the session, joined; null when not loaded (no query). */
   readonly notes: string | null;
   readonly workspacePath: string;
   readonly repoRootHash: string | null;
@@ -125,14 +125,15 @@ export function matchRatio(
   docTokens: readonly string[],
 ): { ratio: number; all: boolean } {
   if (queryTokens.length === 0) return { ratio: 0, all: false };
-  const doc = [...new Set(docTokens)];
+  const set = new Set(docTokens);
+  const doc = [...set];
   let total = 0;
   let matched = 0;
   let all = true;
   for (const token of queryTokens) {
     const weight = tokenWeight(token);
     total += weight;
-    if (doc.some((d) => tokensMatch(token, d))) matched += weight;
+    if (set.has(token) || doc.some((d) => tokensMatch(token, d))) matched += weight;
     else all = false;
   }
   return { ratio: matched / total, all };

@@ -91,7 +91,7 @@ describe('resume_session', () => {
   it('finds an exact session id first, returns at most five, and counts every eligible session', () => {
     const { app, tick } = testApp();
     const ws = workspaceWith(SIMPLE_WORKFLOW);
-    const tokens = [];
+    const tokens: string[] = [];
     for (let i = 0; i < 7; i++) {
       tokens.push(start(app, ws, `Session number ${i}`).continueToken!);
       tick();
