@@ -2,8 +2,8 @@
 // a result flagged isError carrying the error envelope (docs: mcp-protocol.md §2.1, §2.3); nothing escapes as a
 // protocol error, and an exception becomes INTERNAL_ERROR while the server keeps serving.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AppDeps } from '../app/deps.js';
-import { type AppError, appError } from '../app/errors.js';
+import type { AppDeps } from '../app/index.js';
+import { type AppError, appError } from '../app/index.js';
 import { similarIds } from '../app/similar-ids.js';
 import { parseToolInput } from './input.js';
 import type { Logger } from './logger.js';

@@ -2,9 +2,9 @@
 // fields, then the tool's strict zod schema. Every failure is a VALIDATION_ERROR in the shape of §2.2. Rules that
 // belong to a use case (aliases, limits, reserved keys) are left to it.
 import type { z } from 'zod';
-import type { AppError } from '../app/errors.js';
+import type { AppError } from '../app/index.js';
+import { err, ok, type Result } from '../app/index.js';
 import { parseJsonText, type Suggestion, validationError } from '../app/input-checks.js';
-import { err, ok, type Result } from '../app/result.js';
 import { similarIds } from '../app/similar-ids.js';
 import type { JsonObject, JsonValue } from '../workflow/types.js';
 

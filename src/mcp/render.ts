@@ -1,6 +1,12 @@
 // Text for the agent (docs: mcp-protocol.md §5.5, §8 end). A pure function of the response object, so a replayed
 // response renders byte-identical text. Tokens appear only inside the fenced JSON of the "Next call" section.
-import type { ExecutionResponse, GateResponse, StepResponse, WorkflowGuidance } from '../app/execution-response.js';
+import type {
+  ExecutionResponse,
+  GateResponse,
+  ResumeSessionOutput,
+  StepResponse,
+  WorkflowGuidance,
+} from '../app/index.js';
 
 const PROTOCOL_GUIDANCE = `## How WorkRail works
 WorkRail hands you one step at a time and records each one.
@@ -137,7 +143,7 @@ function renderWarnings(response: {
 }
 
 /** resume_session (§8 end): one section per candidate with its ready-made call. */
-export function renderResume(output: ResumeView): string {
+export function renderResume(output: ResumeSessionOutput): string {
   if (output.candidates.length === 0) {
     return '# No sessions to resume\nNo earlier session matched. Start a new one with `start_workflow`.';
   }
@@ -148,7 +154,7 @@ export function renderResume(output: ResumeView): string {
   output.candidates.forEach((c, index) => {
     const facts = [
       `Workflow: ${c.workflowId}`,
-      c.gitBranch === null || c.gitBranch === undefined ? '' : `Branch: ${c.gitBranch}`,
+      c.gitBranch === null ? '' : `Branch: ${c.gitBranch}`,
       c.isComplete ? 'Complete' : `Pending step: ${c.pendingStepId ?? 'unknown'}`,
       `Confidence: ${c.confidence} (${c.matchExplanation})`,
     ].filter((fact) => fact !== '');
@@ -161,7 +167,7 @@ export function renderResume(output: ResumeView): string {
             .join('\n');
     parts.push(
       join([
-        `## ${index + 1}. ${c.sessionTitle || c.sessionId}`,
+        `## ${index + 1}. ${c.sessionTitle ?? c.sessionId}`,
         facts.map((fact) => `- ${fact}`).join('\n'),
         snippet,
         `Resume with:\n${fence(c.nextCall)}`,
@@ -169,23 +175,6 @@ export function renderResume(output: ResumeView): string {
     );
   });
   return join(parts);
-}
-
-/** The fields of a resume_session response that the text uses. */
-export interface ResumeView {
-  readonly candidates: readonly {
-    readonly sessionId: string;
-    readonly workflowId: string;
-    readonly sessionTitle: string;
-    readonly gitBranch?: string | null;
-    readonly snippet: string;
-    readonly confidence: string;
-    readonly matchExplanation: string;
-    readonly pendingStepId?: string | null;
-    readonly isComplete: boolean;
-    readonly nextCall: unknown;
-  }[];
-  readonly totalEligible: number;
 }
 
 function bulletSection(title: string, items: readonly string[]): string {

@@ -2,15 +2,17 @@
 import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { AppDeps } from '../app/deps.js';
+import type { AppDeps } from '../app/index.js';
 import { TAG_CATALOG } from '../workflow/tags.js';
 import { callTool } from './call-tool.js';
 import type { Logger } from './logger.js';
 import type { ToolDefinition } from './tool.js';
+import { checkpointWorkflowTool } from './tools/checkpoint-workflow.js';
 import { continueWorkflowTool } from './tools/continue-workflow.js';
 import { inspectWorkflowTool } from './tools/inspect-workflow.js';
 import { listWorkflowsTool } from './tools/list-workflows.js';
 import { manageWorkflowSourceTool } from './tools/manage-workflow-source.js';
+import { resumeSessionTool } from './tools/resume-session.js';
 import { startWorkflowTool } from './tools/start-workflow.js';
 import { validateWorkflowTool } from './tools/validate-workflow.js';
 
@@ -30,6 +32,8 @@ export const TOOLS: readonly ToolDefinition[] = [
   inspectWorkflowTool,
   startWorkflowTool,
   continueWorkflowTool,
+  checkpointWorkflowTool,
+  resumeSessionTool,
   manageWorkflowSourceTool,
   validateWorkflowTool,
 ];

@@ -2,9 +2,7 @@
 // calls and how its result reads as text. server.ts registers every definition the same way.
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import type { AppDeps } from '../app/deps.js';
-import type { AppError } from '../app/errors.js';
-import type { Result } from '../app/result.js';
+import type { AppDeps, AppError, Result } from '../app/index.js';
 import type { InputSpec } from './input.js';
 
 export interface ToolDefinition<S extends z.ZodObject = z.ZodObject, T extends object = object> extends InputSpec<S> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { continueWorkflow } from '../../app/continue-workflow.js';
-import type { ExecutionResponse } from '../../app/execution-response.js';
+import { continueWorkflow, type ExecutionResponse } from '../../app/index.js';
+
 import { renderExecution } from '../render.js';
 import { executionResponse, jsonObject, token, workspacePath } from '../schemas.js';
 import { defineTool } from '../tool.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inspectWorkflow } from '../../app/inspect-workflow.js';
+import { inspectWorkflow } from '../../app/index.js';
 import { jsonObject, READ_ONLY, workflowId, workspacePath } from '../schemas.js';
 import { defineTool } from '../tool.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listWorkflows } from '../../app/list-workflows.js';
+import { listWorkflows } from '../../app/index.js';
 import { issues, jsonObject, READ_ONLY, warnings, workspacePath } from '../schemas.js';
 import { defineTool } from '../tool.js';
 

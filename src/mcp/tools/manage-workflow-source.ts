@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { manageWorkflowSource } from '../../app/manage-workflow-source.js';
+import { manageWorkflowSource } from '../../app/index.js';
 import { defineTool } from '../tool.js';
 
 export const manageWorkflowSourceTool = defineTool({

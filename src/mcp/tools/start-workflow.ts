@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ExecutionResponse } from '../../app/execution-response.js';
-import { startWorkflow } from '../../app/start-workflow.js';
+
+import { type ExecutionResponse, startWorkflow } from '../../app/index.js';
 import { renderExecution } from '../render.js';
 import { executionResponse, jsonObject, workflowId, workspacePath } from '../schemas.js';
 import { defineTool } from '../tool.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validateWorkflow } from '../../app/validate-workflow.js';
+import { validateWorkflow } from '../../app/index.js';
 import { issues, READ_ONLY } from '../schemas.js';
 import { defineTool } from '../tool.js';
 

@@ -1,0 +1,110 @@
+// `workrail` with no arguments serves MCP on stdio; `workrail --http [--port 3100] [--host 127.0.0.1]` serves
+// Streamable HTTP at /mcp plus GET /health. Both run until a signal (or, on stdio, the end of stdin), then close the
+// transport and the store and return 0.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { createApp } from '../../app/index.js';
+import { startHttpServer } from '../../mcp/http.js';
+import { createLogger, type Logger } from '../../mcp/logger.js';
+import { createMcpServer } from '../../mcp/server.js';
+import { startStdioServer } from '../../mcp/stdio.js';
+import { type CliIo, EXIT } from '../io.js';
+
+const SERVE_FLAGS = ['--http', '--port', '--host'];
+
+/** True for the argument lists that start the server: none at all, or serve flags first. */
+export function isServeInvocation(argv: readonly string[]): boolean {
+  const first = argv[0];
+  return first === undefined || SERVE_FLAGS.some((flag) => first === flag || first.startsWith(`${flag}=`));
+}
+
+const TTY_NOTE = `workrail: MCP server ready on stdio.
+  It answers an MCP client (Claude Code, Cursor, VS Code), not a terminal: add it to your client's MCP
+  configuration as the README shows, e.g. {"command": "npx", "args": ["-y", "workrail"]}.
+  To see what an agent receives, run \`workrail demo\`. Press Ctrl+C to stop.
+`;
+
+/** Runs the server until it is told to stop; returns the exit code (2 for bad flags, 1 when the port is busy). */
+export async function serve(argv: readonly string[], io: CliIo): Promise<number> {
+  const options = parseFlags(argv, io);
+  if (options === null) return EXIT.usage;
+  const logger = createLogger(io.env);
+  const app = createApp({ env: io.env });
+  const jsonResponses = io.env.WORKRAIL_JSON_RESPONSES === 'true';
+  const newServer = () => createMcpServer(app, { logger, jsonResponses });
+  const stopLogging = logProcessFaults(logger);
+  const signal = shutdownSignal();
+  try {
+    if (!options.http) {
+      const stdio = await startStdioServer(newServer());
+      if (process.stdin.isTTY) io.stderr(TTY_NOTE);
+      await Promise.race([stdio.closed, signal.received]);
+      await stdio.close();
+      return EXIT.ok;
+    }
+    const started = await startHttpServer({ host: options.host, port: options.port, createServer: newServer, logger });
+    if (!started.ok) {
+      io.stderr(`workrail: ${started.error.message} Choose another port with --port <n>.\n`);
+      return EXIT.failed;
+    }
+    io.stderr(`workrail: MCP over Streamable HTTP at ${started.value.url}/mcp (health: ${started.value.url}/health)\n`);
+    await signal.received;
+    await started.value.close();
+    return EXIT.ok;
+  } finally {
+    signal.dispose();
+    stopLogging();
+    app.close();
+  }
+}
+
+function parseFlags(argv: readonly string[], io: CliIo): { http: boolean; port: number; host: string } | null {
+  const command = new Command('workrail')
+    .option('--http', 'serve Streamable HTTP at /mcp instead of stdio')
+    .option('--port <port>', 'HTTP port', parsePort, 3100)
+    .option('--host <host>', 'HTTP address (loopback by default)', '127.0.0.1')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    command.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return null;
+    throw error;
+  }
+  const flags = command.opts<{ http?: boolean; port: number; host: string }>();
+  return { http: flags.http === true, port: flags.port, host: flags.host };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0–65535.');
+  return port;
+}
+
+/** Settles on SIGINT or SIGTERM; `dispose()` removes the listeners so the default signal handling returns. */
+function shutdownSignal(): { readonly received: Promise<void>; dispose(): void } {
+  let stop = () => {};
+  const received = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    received,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** A fault outside any tool call is logged; the server keeps serving the other calls. */
+function logProcessFaults(logger: Logger): () => void {
+  const onException = (error: unknown) => logger.error({ err: error }, 'uncaught exception');
+  const onRejection = (reason: unknown) => logger.error({ err: reason }, 'unhandled rejection');
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  return () => {
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  };
+}
