@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { type App, createApp } from '../app/create-app.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
+import { isServeInvocation, serve } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, type CommandContext, EXIT, processIo } from './io.js';
 
@@ -12,10 +13,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 /** Entry point of the `workrail` binary. Returns the process exit code: 0 ok, 1 failure, 2 usage error. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  if (argv.length === 0) {
-    io.stderr('workrail: the MCP server arrives with the next release. Run `workrail --help` for the CLI commands.\n');
-    return EXIT.usage;
-  }
+  if (isServeInvocation(argv)) return serve(argv, io);
 
   let exitCode: number = EXIT.ok;
   let app: App | undefined;
