@@ -69,7 +69,7 @@ export function continueWorkflow(
     const minting: TokenMinting = { tx, keyring: deps.keyring, ids: deps.ids, now };
     if (!isAdvance) {
       const access = accessToken(tx, token.value, 'rehydrate');
-      return access.ok ? ok(rehydrateInTx(minting, access.value, drift)) : access;
+      return access.ok ? rehydrateInTx(minting, access.value, drift) : access;
     }
     const access = accessToken(tx, token.value, 'advance');
     if (!access.ok) return access;
@@ -82,8 +82,8 @@ function sessionHeadOf(deps: AppDeps, token: Token): SessionHead | null {
   return deps.store.read((reader) => {
     const record = reader.findToken(token);
     if (record === null) return null;
-    const loaded = reader.loadSession(record.sessionId);
-    return loaded.kind === 'ok' ? loaded.session : null;
+    const loaded = reader.loadNode(record.sessionId, record.nodeId);
+    return loaded.kind === 'ok' ? loaded.position.session : null;
   });
 }
 

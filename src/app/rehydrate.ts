@@ -2,8 +2,9 @@
 // a fresh attempt and ct_/ck_ pair, and adds a recovery context of at most 24 KiB (oldest parts dropped first).
 import type { Blocker, NodeId } from '../engine/events.js';
 import { pendingStepOf } from '../engine/steps.js';
-import type { StoredNode } from '../store/index.js';
+import type { LoadedSession, StoredNode } from '../store/index.js';
 import { utf8Length } from '../workflow/canonical.js';
+import type { AppError } from './errors.js';
 import {
   completeResponse,
   type ExecutionResponse,
@@ -13,8 +14,9 @@ import {
   type ResponseWarning,
   withExtras,
 } from './execution-response.js';
+import { err, ok, type Result } from './result.js';
 import { issueAttempt, type TokenMinting } from './session-tokens.js';
-import type { TokenAccess } from './token-access.js';
+import { notHealthy, type TokenAccess } from './token-access.js';
 
 export const RECOVERY_MAX_BYTES = 24 * 1024;
 
@@ -25,10 +27,13 @@ export function rehydrateInTx(
   minting: TokenMinting,
   access: TokenAccess,
   drift: readonly ResponseWarning[],
-): ExecutionResponse {
+): Result<ExecutionResponse, AppError> {
   const { node, workflow, run, session } = access;
   const { state } = node;
-  if (state.kind === 'complete' && state.gate === undefined) return completeResponse(state);
+  if (state.kind === 'complete' && state.gate === undefined) return ok(completeResponse(state));
+  const loaded = minting.tx.loadSession(session.sessionId);
+  if (loaded.kind === 'unhealthy') return err(notHealthy(session.sessionId, loaded.health));
+  if (loaded.kind !== 'ok') throw new Error(`session ${session.sessionId} vanished inside its transaction`);
   const target = {
     sessionId: session.sessionId,
     runId: run.runId,
@@ -38,19 +43,21 @@ export function rehydrateInTx(
   const tokens = issueAttempt(minting, target);
   if (state.kind === 'complete' || state.gate !== undefined) {
     const gate = state.gate!;
-    return withExtras(gateResponse(tokens.continueToken, gate.stepId, gate.gateKind), { warnings: drift });
+    return ok(withExtras(gateResponse(tokens.continueToken, gate.stepId, gate.gateKind), { warnings: drift }));
   }
   const base = pendingResponse({ workflow, state, context: access.context, tokens, rehydrate: true });
-  return withExtras(base, { recoveryContext: recoveryContext(minting, access, drift), warnings: drift });
+  const recovery = recoveryContext(minting, access, loaded.session, drift);
+  return ok(withExtras(base, { recoveryContext: recovery, warnings: drift }));
 }
 
 function recoveryContext(
   minting: TokenMinting,
   access: TokenAccess,
+  graph: LoadedSession,
   drift: readonly ResponseWarning[],
 ): RecoveryContext {
   const { node, workflow, run, session } = access;
-  const parts: Part[] = [...pathNotes(minting, access)];
+  const parts: Part[] = [...pathNotes(minting, graph, node)];
   if (access.hasAdvanceSuccessor) {
     parts.push({
       kind: 'fork',
@@ -95,8 +102,7 @@ function recoveryContext(
 }
 
 /** Notes of the steps on the path from the root to the node, oldest first (the node's own are another branch's). */
-function pathNotes(minting: TokenMinting, access: TokenAccess): Part[] {
-  const { session, node } = access;
+function pathNotes(minting: TokenMinting, session: LoadedSession, node: StoredNode): Part[] {
   const ancestors: StoredNode[] = [];
   for (let id = node.parentNodeId; id !== null; ) {
     const ancestor = session.nodes.get(id);

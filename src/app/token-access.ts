@@ -1,14 +1,7 @@
 // Resolving a token for a use case, in the order of docs/mcp-protocol.md §3: format and signature (outside the
 // transaction), then record lookup, scope, session health and the workflow-hash check (inside it).
 import type { SessionId } from '../engine/events.js';
-import type {
-  LoadedSession,
-  SessionLocked,
-  SessionReader,
-  StoredNode,
-  StoredRun,
-  TokenRecord,
-} from '../store/index.js';
+import type { SessionHead, SessionLocked, SessionReader, StoredNode, StoredRun, TokenRecord } from '../store/index.js';
 import { type Keyring, type Token, type TokenKind, verifyToken } from '../tokens/index.js';
 import type { CompiledWorkflow, JsonObject } from '../workflow/types.js';
 import { type AppError, appError } from './errors.js';
@@ -22,10 +15,10 @@ const ALLOWED: { readonly [O in TokenOperation]: readonly TokenKind[] } = {
   checkpoint: ['checkpoint'],
 };
 
-/** Everything a token names, loaded and checked. */
+/** Everything a token names, loaded and checked, at a cost independent of the session's length. */
 export interface TokenAccess {
   readonly record: TokenRecord;
-  readonly session: LoadedSession;
+  readonly session: SessionHead;
   readonly run: StoredRun;
   readonly workflow: CompiledWorkflow;
   readonly node: StoredNode;
@@ -53,13 +46,15 @@ export function accessToken(
   const record = reader.findToken(token);
   if (record === null) return err(unknownNode('This token is not known to this server.'));
   if (!ALLOWED[operation].includes(record.kind)) return err(scopeMismatch(record.kind, operation));
-  const loaded = reader.loadSession(record.sessionId);
-  if (loaded.kind === 'not_found') return err(unknownNode(`Session ${record.sessionId} no longer exists.`));
+  const loaded = reader.loadNode(record.sessionId, record.nodeId);
+  if (loaded.kind === 'not_found') {
+    const what = loaded.missing === 'session' ? `Session ${record.sessionId}` : `Node ${record.nodeId}`;
+    return err(unknownNode(`${what} is not in the store.`));
+  }
   if (loaded.kind === 'unhealthy') return err(notHealthy(record.sessionId, loaded.health));
-  const { session } = loaded;
-  const node = session.nodes.get(record.nodeId);
-  if (session.run === null || session.workflow === null || node === undefined) {
-    return err(unknownNode(`Node ${record.nodeId} is not part of session ${record.sessionId}.`));
+  const { session, node, context, hasAdvanceSuccessor, blockedStreak } = loaded.position;
+  if (session.run === null || session.workflow === null) {
+    return err(unknownNode(`Session ${record.sessionId} has no run.`));
   }
   if (record.workflowHash !== session.run.workflowHash) {
     return err(
@@ -76,9 +71,9 @@ export function accessToken(
     run: session.run,
     workflow: session.workflow,
     node,
-    context: reader.nodeContext(node.nodeId) ?? {},
-    hasAdvanceSuccessor: session.edges.some((e) => e.fromNodeId === node.nodeId && e.edgeKind === 'advance'),
-    blockedStreak: blockedStreak(session, node),
+    context,
+    hasAdvanceSuccessor,
+    blockedStreak,
   });
 }
 
@@ -96,15 +91,6 @@ export function notHealthy(sessionId: SessionId, health: { readonly kind: string
     health: { kind: health.kind, reason: health.reason },
     suggestion: 'Start a new session; this one cannot be continued.',
   });
-}
-
-function blockedStreak(session: LoadedSession, node: StoredNode): number {
-  let streak = 0;
-  for (let at: StoredNode | undefined = node; at?.nodeKind === 'blocked_attempt'; ) {
-    streak += 1;
-    at = at.parentNodeId === null ? undefined : session.nodes.get(at.parentNodeId);
-  }
-  return streak;
 }
 
 function unknownNode(message: string): AppError {
