@@ -1,5 +1,6 @@
 // The continue_workflow input rules (docs: mcp-protocol.md §4.4, §7): aliases, intent inference and the size
 // limits of notes, artifacts and context, checked before any token or store access.
+import path from 'node:path';
 import { validateContext } from '../engine/context.js';
 import { canonicalJson, sha256Hex } from '../workflow/canonical.js';
 import type { JsonObject } from '../workflow/types.js';
@@ -120,7 +121,7 @@ export function parseContinueInput(
   const intent = input.intent ?? (hasPayload ? 'advance' : 'rehydrate');
   if (
     input.workspacePath !== undefined &&
-    (typeof input.workspacePath !== 'string' || !input.workspacePath.startsWith('/'))
+    (typeof input.workspacePath !== 'string' || !path.isAbsolute(input.workspacePath))
   ) {
     return invalid('workspacePath', 'must be an absolute path');
   }
@@ -154,7 +155,7 @@ export function parseContinueInput(
     ...(notes.value === undefined ? {} : { notes: notes.value }),
     ...(artifacts.value === undefined ? {} : { artifacts: artifacts.value }),
     ...(contextDelta === undefined ? {} : { contextDelta }),
-    ...(input.workspacePath === undefined ? {} : { workspacePath: input.workspacePath }),
+    ...(input.workspacePath === undefined ? {} : { workspacePath: path.resolve(input.workspacePath) }),
     inputDigest: digest,
   });
 }

@@ -1,5 +1,6 @@
 // resume_session (docs: mcp-protocol.md §4.6, §8): rank the most recent sessions for the caller's workspace and
 // query, and hand back up to five with an st_ each. Writes no session events: only token rows and the root.
+import path from 'node:path';
 import type { NodeId, RunId, SessionId } from '../engine/events.js';
 import type { SessionReader, SessionSummary } from '../store/index.js';
 import type { StateToken } from '../tokens/index.js';
@@ -80,7 +81,7 @@ interface Facts extends CandidateFacts {
 export function resumeSession(deps: AppDeps, input: ResumeSessionInput): Result<ResumeSessionOutput, AppError> {
   const invalid = checkInput(input);
   if (invalid !== null) return err(invalid);
-  const workspacePath = input.workspacePath.replace(/(.)\/+$/, '$1');
+  const workspacePath = path.resolve(input.workspacePath);
   const git = readGitFacts(workspacePath);
   const anchors: ResumeAnchors = {
     workspacePath,
@@ -215,7 +216,7 @@ function checkInput(input: ResumeSessionInput): AppError | null {
   if (input.workspacePath === undefined) return missingRequired('workspacePath', '/abs/workspace', TEMPLATE);
   const invalid = (path: string, message: string) =>
     validationError(`${path} ${message}.`, TEMPLATE, [{ path, message }]);
-  if (typeof input.workspacePath !== 'string' || !input.workspacePath.startsWith('/')) {
+  if (typeof input.workspacePath !== 'string' || !path.isAbsolute(input.workspacePath)) {
     return invalid('workspacePath', 'must be an absolute path');
   }
   if (

@@ -1,5 +1,6 @@
 // start_workflow (docs: mcp-protocol.md §4.3): resolve and compile the workflow for the workspace, then create the
 // session, its run and the root node in ONE transaction, and return the first step with its tokens.
+import path from 'node:path';
 import { validateContext } from '../engine/context.js';
 import type { NewEvent, RunId, SessionId } from '../engine/events.js';
 import { makeEvent, runCompletedEvent } from '../engine/records.js';
@@ -175,7 +176,7 @@ function checkInput(
     err(validationError(`${path} ${message}.`, TEMPLATE, [{ path, message }]));
   if (typeof input.workflowId !== 'string' || input.workflowId === '')
     return invalid('workflowId', 'must be a non-empty string');
-  if (typeof input.workspacePath !== 'string' || !input.workspacePath.startsWith('/')) {
+  if (typeof input.workspacePath !== 'string' || !path.isAbsolute(input.workspacePath)) {
     return invalid('workspacePath', 'must be an absolute path');
   }
   if (typeof input.goal !== 'string' || input.goal.trim() === '') return invalid('goal', 'must be a non-empty string');
@@ -191,7 +192,7 @@ function checkInput(
   if (!shape.ok) return err(contextError(shape.issue, 'context', TEMPLATE));
   const initial = validateContext({ ...shape.value, goal: input.goal }, allow);
   if (!initial.ok) return err(contextError(initial.issue, 'context', TEMPLATE));
-  return ok({ workspacePath: input.workspacePath.replace(/(.)\/+$/, '$1'), context: shape.value });
+  return ok({ workspacePath: path.resolve(input.workspacePath), context: shape.value });
 }
 
 function sessionEvents(sessionId: SessionId, workspacePath: string, now: number, git: GitFacts | null): NewEvent[] {
