@@ -291,6 +291,21 @@ describe('continue_workflow: replay', () => {
     expect(eventsOf(app, sessionId)).toHaveLength(eventCount);
   });
 
+  it('replays byte-identical from another process sharing the store', () => {
+    const first = testApp();
+    const ws = workspaceWith(SIMPLE_WORKFLOW);
+    const start = asStep(
+      expectOk(startWorkflow(first.app, { workflowId: 'acme.simple', workspacePath: ws, goal: 'g' })),
+    );
+    const input = {
+      continueToken: start.continueToken!,
+      output: { notesMarkdown: 'Done.', artifacts: [{ kind: 'note', n: 1 }] },
+    };
+    const original = expectOk(continueWorkflow(first.app, input));
+    const second = testApp({ home: first.home });
+    expect(JSON.stringify(expectOk(continueWorkflow(second.app, input)))).toBe(JSON.stringify(original));
+  });
+
   it('replays blocked outcomes the same way', () => {
     const { app } = testApp();
     const ws = workspaceWith(SIMPLE_WORKFLOW);
