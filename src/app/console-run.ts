@@ -4,7 +4,7 @@
 import type { DecisionTraceEntry, NodeId, SessionEvent } from '../engine/events.js';
 import type { EngineState } from '../engine/state.js';
 import type { LoadedSession, StoredNode } from '../store/index.js';
-import type { CompiledStep, CompiledWorkflow, Condition } from '../workflow/types.js';
+import { COMPARISON_OPERATORS, type CompiledStep, type CompiledWorkflow, type Condition } from '../workflow/types.js';
 import type {
   GhostView,
   LoopTag,
@@ -189,8 +189,13 @@ export function skipReasonText(reason: string | undefined, step: StepInfo | unde
   return reason ?? 'skipped';
 }
 
+/** A condition as a reader would say it: `writeDocs equals true`, `not (a or b)`. */
 export function conditionText(condition: Condition): string {
-  return JSON.stringify(condition);
+  if ('and' in condition) return condition.and.map((c) => `(${conditionText(c)})`).join(' and ');
+  if ('or' in condition) return condition.or.map((c) => `(${conditionText(c)})`).join(' or ');
+  if ('not' in condition) return `not (${conditionText(condition.not)})`;
+  const op = COMPARISON_OPERATORS.find((candidate) => condition[candidate] !== undefined);
+  return op === undefined ? `${condition.var} is truthy` : `${condition.var} ${op} ${JSON.stringify(condition[op])}`;
 }
 
 /**
