@@ -1,6 +1,6 @@
 // checkpoint_workflow (docs: mcp-protocol.md §4.5, §6.5): record, once per (node, attempt), a checkpoint node that
 // any later agent can rehydrate through the returned st_. Repeating the call returns the identical response.
-import { checkpointEvents } from '../engine/records.js';
+import { checkpointEvents } from '../engine/index.js';
 import type { CheckpointToken, ContinueToken, StateToken } from '../tokens/index.js';
 import type { JsonObject } from '../workflow/types.js';
 import type { AppDeps } from './deps.js';

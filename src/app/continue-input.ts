@@ -1,7 +1,7 @@
 // The continue_workflow input rules (docs: mcp-protocol.md §4.4, §7): aliases, intent inference and the size
 // limits of notes, artifacts and context, checked before any token or store access.
 import path from 'node:path';
-import { validateContext } from '../engine/context.js';
+import { validateContext } from '../engine/index.js';
 import { canonicalJson, sha256Hex } from '../workflow/canonical.js';
 import type { JsonObject } from '../workflow/types.js';
 import type { AppError } from './errors.js';

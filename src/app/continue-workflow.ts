@@ -1,8 +1,8 @@
 // continue_workflow (docs: mcp-protocol.md §4.4, §6): advance the pending step the token names, replay an advance
 // already recorded for it, or rehydrate it. Each call is ONE transaction; nothing is written after it returns.
-import { type AdvanceDecision, type AdvanceFailure, advance } from '../engine/advance.js';
-import type { EventDataByKind, NewEvent } from '../engine/events.js';
-import { runCompletedEvent } from '../engine/records.js';
+
+import type { EventDataByKind, NewEvent } from '../engine/index.js';
+import { type AdvanceDecision, type AdvanceFailure, advance, runCompletedEvent } from '../engine/index.js';
 import type { RecordedAdvance, SessionHead } from '../store/index.js';
 import type { Token } from '../tokens/index.js';
 import type { JsonObject, JsonValue } from '../workflow/types.js';

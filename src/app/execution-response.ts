@@ -1,10 +1,8 @@
 // Execution responses (docs: mcp-protocol.md §5): the objects start_workflow and continue_workflow return, which
 // the MCP adapter sends as structuredContent and renders as text. Built only from plain JSON values, so a response
 // stored with its advance replays byte-identical (§6.2).
-import type { Blocker } from '../engine/events.js';
-import { type PendingView, renderPendingStep } from '../engine/render.js';
-import type { EngineState, PendingState } from '../engine/state.js';
-import { pendingStepOf } from '../engine/steps.js';
+import type { Blocker, EngineState, PendingState } from '../engine/index.js';
+import { type PendingView, pendingStepOf, renderPendingStep } from '../engine/index.js';
 import type { CheckpointToken, ContinueToken } from '../tokens/index.js';
 import type { CompiledWorkflow, JsonObject, JsonValue } from '../workflow/types.js';
 

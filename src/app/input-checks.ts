@@ -1,6 +1,6 @@
 // Input checks shared by the mutating use cases (docs: mcp-protocol.md §2.2, §7.2–§7.4). Every failure is a
 // VALIDATION_ERROR whose details carry `validationErrors`, `suggestions` and a `correctTemplate`.
-import type { ContextIssue } from '../engine/context.js';
+import type { ContextIssue } from '../engine/index.js';
 import { canonicalJson, utf8Length } from '../workflow/canonical.js';
 import type { JsonObject, JsonValue } from '../workflow/types.js';
 import { type AppError, appError } from './errors.js';

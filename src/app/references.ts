@@ -1,7 +1,7 @@
 // References at start (docs: workflow-format.md §9.6): each declared reference is resolved against the session's
 // workspacePath (default) or the package directory. An escaping or missing path is recorded unresolved with a
 // REFERENCE_UNRESOLVED warning; it never blocks the start.
-import type { ResolvedReference } from '../engine/events.js';
+import type { ResolvedReference } from '../engine/index.js';
 import type { WorkflowSources } from '../workflow/sources.js';
 import type { CompiledWorkflow } from '../workflow/types.js';
 import type { ResponseWarning } from './execution-response.js';

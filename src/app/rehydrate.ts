@@ -1,7 +1,7 @@
 // Rehydrate (docs: mcp-protocol.md §6.3): re-present the token's node without advancing. Records no events; mints
 // a fresh attempt and ct_/ck_ pair, and adds a recovery context of at most 24 KiB (oldest parts dropped first).
-import type { Blocker, NodeId } from '../engine/events.js';
-import { pendingStepOf } from '../engine/steps.js';
+import type { Blocker, NodeId } from '../engine/index.js';
+import { pendingStepOf } from '../engine/index.js';
 import type { LoadedSession, StoredNode } from '../store/index.js';
 import { utf8Length } from '../workflow/canonical.js';
 import type { AppError } from './errors.js';

@@ -1,7 +1,7 @@
 // resume_session (docs: mcp-protocol.md §4.6, §8): rank the most recent sessions for the caller's workspace and
 // query, and hand back up to five with an st_ each. Writes no session events: only token rows and the root.
 import path from 'node:path';
-import type { NodeId, RunId, SessionId } from '../engine/events.js';
+import type { NodeId, RunId, SessionId } from '../engine/index.js';
 import type { SessionReader, SessionSummary } from '../store/index.js';
 import type { StateToken } from '../tokens/index.js';
 import type { JsonObject, WorkflowHash } from '../workflow/types.js';

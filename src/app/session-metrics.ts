@@ -1,6 +1,6 @@
 // Session metrics for the console and CLI: duration, steps advanced, blocked attempts, outcome and the start/end
 // HEAD sha, as the store derives them from the events. Read-only.
-import type { SessionId } from '../engine/events.js';
+import type { SessionId } from '../engine/index.js';
 import type { SessionMetrics } from '../store/index.js';
 import type { AppDeps } from './deps.js';
 

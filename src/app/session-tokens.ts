@@ -1,6 +1,6 @@
 // Minting and reusing token records (docs: mcp-protocol.md §3 "Stability"): a node's st_ is minted once; the
 // ct_/ck_ pair of a (node, attempt) is minted once. Called only inside a use case's transaction.
-import type { AttemptId, NodeId, RunId, SessionId } from '../engine/events.js';
+import type { AttemptId, NodeId, RunId, SessionId } from '../engine/index.js';
 import type { SessionTx } from '../store/index.js';
 import { type Keyring, mintToken, type StateToken, type TokenKind, type TokenOfKind } from '../tokens/index.js';
 import type { WorkflowHash } from '../workflow/types.js';

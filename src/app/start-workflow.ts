@@ -1,10 +1,8 @@
 // start_workflow (docs: mcp-protocol.md §4.3): resolve and compile the workflow for the workspace, then create the
 // session, its run and the root node in ONE transaction, and return the first step with its tokens.
 import path from 'node:path';
-import { validateContext } from '../engine/context.js';
-import type { NewEvent, RunId, SessionId } from '../engine/events.js';
-import { makeEvent, runCompletedEvent } from '../engine/records.js';
-import { startRun } from '../engine/start.js';
+import type { EventDataByKind, EventKind, NewEvent, RunId, SessionId } from '../engine/index.js';
+import { runCompletedEvent, startRun, validateContext } from '../engine/index.js';
 import type { CompiledWorkflow, JsonObject, ModelTier } from '../workflow/types.js';
 import type { AppDeps } from './deps.js';
 import { type AppError, appError } from './errors.js';
@@ -250,4 +248,15 @@ function guidanceOf(workflow: CompiledWorkflow, references: ReferenceResolution)
       resolvedPath: r.resolvedPath,
     })),
   };
+}
+
+/** A session-level event of this use case (the engine builds the node-level ones). */
+function makeEvent<K extends EventKind>(
+  env: { readonly now: number; readonly runId?: RunId },
+  kind: K,
+  dedupeKey: string,
+  data: EventDataByKind[K],
+): NewEvent {
+  const base = { kind, dedupeKey, atMs: env.now, data };
+  return (env.runId === undefined ? base : { ...base, runId: env.runId }) as NewEvent;
 }

@@ -1,6 +1,6 @@
 // Resolving a token for a use case, in the order of docs/mcp-protocol.md §3: format and signature (outside the
 // transaction), then record lookup, scope, session health and the workflow-hash check (inside it).
-import type { SessionId } from '../engine/events.js';
+import type { SessionId } from '../engine/index.js';
 import type { SessionHead, SessionLocked, SessionReader, StoredNode, StoredRun, TokenRecord } from '../store/index.js';
 import { type Keyring, type Token, type TokenKind, verifyToken } from '../tokens/index.js';
 import type { CompiledWorkflow, JsonObject } from '../workflow/types.js';
