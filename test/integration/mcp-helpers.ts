@@ -174,6 +174,7 @@ export async function connectInMemory(
 
 export interface StdioProcess {
   readonly client: Client;
+  readonly pid: number | null;
   readonly stderr: () => string;
   /** Closes stdin (the client's close) and resolves with the exit code. */
   close(): Promise<number | null>;
@@ -206,7 +207,7 @@ export async function spawnStdio(env: Record<string, string>): Promise<StdioProc
   cleanups.push(async () => {
     await close();
   });
-  return { client, stderr: () => stderr, close };
+  return { client, pid, stderr: () => stderr, close };
 }
 
 /** Polls until `pid` has gone; resolves 0 (the SDK client does not expose the exit code). */
