@@ -45,6 +45,24 @@ describe('continue_workflow: rehydrate', () => {
     expect(parts[1]!.text).toBe('- Keep notes short.');
   });
 
+  it('keeps the recovery context within 24 KiB by dropping the oldest notes first', () => {
+    const { app } = testApp();
+    const steps = ['one', 'two', 'three', 'four'].map((id) => ({ id: `step-${id}`, title: id, prompt: `Do ${id}.` }));
+    const ws = workspaceWith({ ...SIMPLE_WORKFLOW, metaGuidance: ['Stay focused.'], steps });
+    let token = asStep(expectOk(startWorkflow(app, { workflowId: 'acme.simple', workspacePath: ws, goal: 'g' })))
+      .continueToken!;
+    for (const marker of ['A', 'B', 'C']) {
+      token = asStep(expectOk(continueWorkflow(app, { continueToken: token, notes: marker.repeat(10_000) })))
+        .continueToken!;
+    }
+    const rehydrated = asStep(expectOk(continueWorkflow(app, { continueToken: token })));
+    const recovery = rehydrated.recoveryContext!;
+    expect(recovery.droppedParts).toBe(1);
+    expect(recovery.parts.map((p) => p.text[0])).toEqual(['B', 'C', '-']);
+    const bytes = recovery.parts.reduce((sum, p) => sum + Buffer.byteLength(p.title) + Buffer.byteLength(p.text), 0);
+    expect(bytes).toBeLessThanOrEqual(24 * 1024);
+  });
+
   it('shows the blockers of the last attempt when rehydrating a blocked attempt', () => {
     const { app } = testApp();
     const ws = workspaceWith(SIMPLE_WORKFLOW);
