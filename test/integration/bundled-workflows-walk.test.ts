@@ -10,10 +10,11 @@ const workflows = bundledWorkflows(setup.app);
 
 describe('bundled workflows walked by a scripted agent', () => {
   for (const plan of ALL_PLANS) {
-    it(`${plan.workflowId}: "${plan.name}" completes along exactly the planned steps`, () => {
+    it(`${plan.workflowId}: "${plan.name}" completes along exactly the planned steps, every prompt fully rendered`, () => {
       const walk = walkPlan(setup.app, setup.workspace, plan);
       expect(walk.visited).toEqual(plan.turns.map((t) => t.step));
       expect(walk.final).toMatchObject({ kind: 'ok', isComplete: true, nextIntent: 'complete' });
+      expect(walk.unset).toEqual([]);
     });
   }
 
