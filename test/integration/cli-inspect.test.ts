@@ -6,7 +6,7 @@ describe('workrail inspect', () => {
   it('prints metadata and the outline with loops, run conditions, confirmations and output contracts', async () => {
     const run = await runCli(['inspect', 'wr.bug-investigation']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Bug Investigation (wr.bug-investigation v1.0.0)');
+    expect(run.stdout).toContain('Bug Investigation (wr.bug-investigation v2.0.0)');
     expect(run.stdout).toContain('Tags:    investigation, coding');
     expect(run.stdout).toContain(
       '2. gather-evidence — Gather evidence without a reproduction  [when reproduced == false]',
@@ -17,16 +17,21 @@ describe('workrail inspect', () => {
     expect(run.stdout).toContain(
       '3.3 decide-next — Continue or stop  [output wr.contracts.loop_control; notes optional]',
     );
-    expect(run.stdout).toContain('4. report — Report the root cause and a fix  [confirm with user]');
+    expect(run.stdout).toContain('5. plan-fix — Plan the fix  [when rootCauseConfirmed == true]');
+    expect(run.stdout).toContain('7. report — Report to the user  [confirm with user]');
     expect(run.stdout).toContain('First step: reproduce — Reproduce the bug');
   });
 
   it('shows forEach loops and template-expanded steps', async () => {
     const review = await runCli(['inspect', 'wr.mr-review']);
-    expect(review.stdout).toContain('2. review-areas — Review each area  [forEach loop, over reviewAreas, max 12]');
-    expect(review.stdout).toContain('2.1 review-area — Review {{area.name}}');
-    const quick = await runCli(['inspect', 'wr.quick-task']);
-    expect(quick.stdout).toContain('3. self-check.review-deliverable — Review your change');
+    expect(review.stdout).toContain('3. review-areas — Review each area  [forEach loop, over reviewAreas, max 8]');
+    expect(review.stdout).toContain('3.1 review-area — Review {{area.name}}');
+    const coding = await runCli(['inspect', 'wr.coding-task']);
+    expect(coding.stdout).toContain(
+      '3. understand.locate — Locate the code this task changes  [when taskComplexity != "Small"]',
+    );
+    expect(coding.stdout).toContain('7.2 verify-slice.run-checks — Verify the slice {{slice.name}}');
+    expect(coding.stdout).toContain('12. handoff — Hand off the change  [output wr.contracts.coding_handoff]');
   });
 
   it('shows virtual steps and compound conditions compactly', async () => {
