@@ -18,6 +18,16 @@ describe('bundled workflows walked by a scripted agent', () => {
     });
   }
 
+  it('renders loop items into slice prompts and adds the rollback advice only for high-risk tasks', () => {
+    const [small, large] = ALL_PLANS.filter((plan) => plan.workflowId === 'wr.coding-task');
+    const slicePrompts = (plan: typeof small) =>
+      walkPlan(setup.app, setup.workspace, plan!).prompts.filter((p) => p.stepId === 'implement-slice');
+    const risky = slicePrompts(large);
+    expect(risky[0]?.prompt).toContain('Implement the slice "schema and migration". Goal: schema and migration works.');
+    expect(risky.every((p) => p.prompt.includes('This task is high risk'))).toBe(true);
+    expect(slicePrompts(small).some((p) => p.prompt.includes('This task is high risk'))).toBe(false);
+  });
+
   it('has a plan for every bundled workflow', () => {
     const planned = new Set(ALL_PLANS.map((plan) => plan.workflowId));
     expect(workflows.map((w) => w.id).filter((id) => !planned.has(id))).toEqual([]);

@@ -31,7 +31,7 @@ describe('workrail inspect', () => {
       '3. understand.locate — Locate the code this task changes  [when taskComplexity != "Small"]',
     );
     expect(coding.stdout).toContain('7.2 verify-slice.run-checks — Verify the slice {{slice.name}}');
-    expect(coding.stdout).toContain('12. handoff — Hand off the change  [output wr.contracts.coding_handoff]');
+    expect(coding.stdout).toContain('13. handoff — Hand off the change  [output wr.contracts.coding_handoff]');
   });
 
   it('shows virtual steps and compound conditions compactly', async () => {
