@@ -30,7 +30,7 @@ describe('workrail inspect', () => {
     expect(coding.stdout).toContain(
       '3. understand.locate — Locate the code this task changes  [when taskComplexity != "Small"]',
     );
-    expect(coding.stdout).toContain('7.2 verify-slice.run-checks — Verify the slice {{slice.name}}');
+    expect(coding.stdout).toContain('7.2 verify-slice.run-checks — Verify the slice "{{slice.name}}"');
     expect(coding.stdout).toContain('13. handoff — Hand off the change  [output wr.contracts.coding_handoff]');
   });
 
