@@ -79,9 +79,9 @@ export function readVariables(workflow: CompiledWorkflow): Map<string, string[]>
   };
   const conditionVars = (condition: Condition | undefined, reader: string, hidden: ReadonlySet<string>): void => {
     if (condition === undefined) return;
-    if ('and' in condition) condition.and.forEach((c) => conditionVars(c, reader, hidden));
-    else if ('or' in condition) condition.or.forEach((c) => conditionVars(c, reader, hidden));
-    else if ('not' in condition) conditionVars(condition.not, reader, hidden);
+    if ('and' in condition || 'or' in condition) {
+      for (const member of 'and' in condition ? condition.and : condition.or) conditionVars(member, reader, hidden);
+    } else if ('not' in condition) conditionVars(condition.not, reader, hidden);
     else add(condition.var, reader, hidden);
   };
   const bodyStep = (step: CompiledBodyStep, hidden: ReadonlySet<string>) => {
@@ -104,7 +104,8 @@ export function readVariables(workflow: CompiledWorkflow): Map<string, string[]>
     conditionVars(step.runCondition, `${step.id} (runCondition)`, new Set());
     if (loop.items !== undefined) add(loop.items, `${step.id} (loop items)`, new Set());
     if (typeof loop.count === 'string') add(loop.count, `${step.id} (loop count)`, new Set());
-    if (loop.control?.kind === 'context_variable') conditionVars(loop.control.condition, `${step.id} (loop condition)`, hidden);
+    if (loop.control?.kind === 'context_variable')
+      conditionVars(loop.control.condition, `${step.id} (loop condition)`, hidden);
     for (const body of step.body) bodyStep(body, hidden);
   }
   return reads;
@@ -148,7 +149,9 @@ export function renderWorkflowDocs(entries: readonly CatalogEntry[]): string {
     '',
     '| Workflow | Id | Tags | What it does |',
     '|---|---|---|---|',
-    ...workflows.map((e) => `| [${e.workflow.name}](#${anchor(e)}) | \`${e.id}\` | ${tagNames(e.tags)} | ${e.workflow.description} |`),
+    ...workflows.map(
+      (e) => `| [${e.workflow.name}](#${anchor(e)}) | \`${e.id}\` | ${tagNames(e.tags)} | ${e.workflow.description} |`,
+    ),
     '',
     '**Routines** are small procedures the workflows above reuse through `templateCall`; each can also be started on its own.',
     '',
@@ -156,7 +159,11 @@ export function renderWorkflowDocs(entries: readonly CatalogEntry[]): string {
     '|---|---|---|---|',
     ...routines.map(
       (e) =>
-        `| [${e.workflow.name}](#${anchor(e)}) | \`${templateId(e.id)}\` | ${routineArgs(e.document).map((a) => `\`${a}\``).join(', ') || '—'} | ${e.workflow.description} |`,
+        `| [${e.workflow.name}](#${anchor(e)}) | \`${templateId(e.id)}\` | ${
+          routineArgs(e.document)
+            .map((a) => `\`${a}\``)
+            .join(', ') || '—'
+        } | ${e.workflow.description} |`,
     ),
   ];
   for (const entry of [...workflows, ...routines]) lines.push('', ...renderEntry(entry, entries));
@@ -165,7 +172,12 @@ export function renderWorkflowDocs(entries: readonly CatalogEntry[]): string {
 
 function renderEntry(entry: CatalogEntry, all: readonly CatalogEntry[]): string[] {
   const { workflow, document } = entry;
-  const lines = [`## ${workflow.name}`, '', `\`${entry.id}\` · version ${workflow.version} · tags: ${tagNames(entry.tags)}`, ''];
+  const lines = [
+    `## ${workflow.name}`,
+    '',
+    `\`${entry.id}\` · version ${workflow.version} · tags: ${tagNames(entry.tags)}`,
+    '',
+  ];
   lines.push(workflow.description, '');
   if (workflow.about !== undefined) lines.push('### When to use it', '', workflow.about, '');
   if (workflow.examples.length > 0) lines.push('Example goals:', '', ...workflow.examples.map((e) => `- ${e}`), '');
@@ -173,7 +185,9 @@ function renderEntry(entry: CatalogEntry, all: readonly CatalogEntry[]): string[
     lines.push('Before you start:', '', ...workflow.preconditions.map((p) => `- ${p}`), '');
   }
   lines.push('### Phases', '');
-  document.steps.forEach((step, index) => lines.push(...phaseLines(step, `${index + 1}.`, '', document, all)));
+  document.steps.forEach((step, index) => {
+    lines.push(...phaseLines(step, `${index + 1}.`, '', document, all));
+  });
   lines.push('', '### Inputs', '', '- `goal` — the start goal (every run).');
   for (const input of contextInputs(workflow)) {
     const readers = input.readBy.length === 0 ? '' : `; read by ${input.readBy.map((r) => `\`${r}\``).join(', ')}`;
@@ -183,14 +197,22 @@ function renderEntry(entry: CatalogEntry, all: readonly CatalogEntry[]): string[
   lines.push('', '### Outputs', '');
   if (outputs.length === 0) lines.push('- Step notes only (no artifacts).');
   else lines.push(...outputs.map((o) => `- ${o}`));
-  const usedBy = all.filter((other) => usesTemplate(other.document, templateId(entry.id))).map((other) => `\`${other.id}\``);
+  const usedBy = all
+    .filter((other) => usesTemplate(other.document, templateId(entry.id)))
+    .map((other) => `\`${other.id}\``);
   if (entry.id.startsWith('wr.routine-')) {
     lines.push('', `Used by: ${usedBy.length === 0 ? 'no bundled workflow yet' : usedBy.join(', ')}.`);
   }
   return lines;
 }
 
-function phaseLines(step: Step, number: string, indent: string, doc: WorkflowDocument, all: readonly CatalogEntry[]): string[] {
+function phaseLines(
+  step: Step,
+  number: string,
+  indent: string,
+  doc: WorkflowDocument,
+  all: readonly CatalogEntry[],
+): string[] {
   const notes: string[] = [];
   if (step.type === 'loop') notes.push(describeLoop(step));
   if (step.type === undefined && step.templateCall !== undefined) {
@@ -210,7 +232,9 @@ function phaseLines(step: Step, number: string, indent: string, doc: WorkflowDoc
   const lines = [`${indent}${number} **${step.title}**${suffix}`];
   if (step.type === 'loop') {
     const body = typeof step.body === 'string' ? doc.steps.filter((s) => s.id === step.body) : step.body;
-    body.forEach((inner, i) => lines.push(...phaseLines(inner, `${i + 1}.`, `${indent}   `, doc, all)));
+    body.forEach((inner, i) => {
+      lines.push(...phaseLines(inner, `${i + 1}.`, `${indent}   `, doc, all));
+    });
   }
   return lines;
 }
@@ -224,7 +248,9 @@ function describeLoop(step: LoopStep): string {
     case 'for':
       return `repeats ${typeof loop.count === 'string' ? `\`${loop.count}\`` : loop.count} times, ${cap}`;
     default: {
-      const condition = loop.condition ?? (loop.conditionSource?.kind === 'context_variable' ? loop.conditionSource.condition : undefined);
+      const condition =
+        loop.condition ??
+        (loop.conditionSource?.kind === 'context_variable' ? loop.conditionSource.condition : undefined);
       if (condition === undefined) return `repeats until a \`wr.loop_control\` stop, ${cap}`;
       return `repeats ${loop.type} \`${formatCondition(condition)}\`, ${cap}`;
     }
@@ -247,7 +273,8 @@ function artifactOutputs(workflow: CompiledWorkflow): string[] {
       const kind = contract.contractRef.replace('wr.contracts.', 'wr.');
       outputs.push(`\`${kind}\` artifact from \`${step.id}\`${contract.required ? '' : ' (optional)'}`);
     }
-    for (const assessment of step.assessmentRefs) outputs.push(`\`wr.assessment\` \`${assessment}\` from \`${step.id}\``);
+    for (const assessment of step.assessmentRefs)
+      outputs.push(`\`wr.assessment\` \`${assessment}\` from \`${step.id}\``);
   }
   return outputs;
 }
