@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadBundledEntries } from '../../scripts/generate-workflow-docs.js';
 import { doc, runCli, tempDir, write } from './cli-helpers.js';
 
 describe('workrail inspect', () => {
@@ -32,6 +33,26 @@ describe('workrail inspect', () => {
     );
     expect(coding.stdout).toContain('7.2 verify-slice.run-checks — Verify the slice "{{slice.name}}"');
     expect(coding.stdout).toContain('13. handoff — Hand off the change  [output wr.contracts.coding_handoff]');
+  });
+
+  it('outlines every bundled workflow: each compiled step once, with its condition, loop or contract', async () => {
+    for (const entry of loadBundledEntries()) {
+      const run = await runCli(['inspect', entry.id]);
+      expect({ id: entry.id, code: run.code }).toEqual({ id: entry.id, code: 0 });
+      const outline = run.stdout.slice(run.stdout.indexOf('Steps:'), run.stdout.indexOf('First step:'));
+      for (const step of entry.workflow.steps) {
+        expect(outline).toContain(` ${step.id} — `);
+        const line = outline.split('\n').find((l) => l.includes(` ${step.id} — `)) ?? `${entry.id}: ${step.id} missing`;
+        if (step.runCondition !== undefined) expect(line).toContain('[when ');
+        if (step.kind === 'loop') {
+          expect(line).toContain(`${step.loop.type} loop`);
+          for (const body of step.body) expect(outline).toContain(` ${body.id} — `);
+        }
+        if (step.kind === 'standard' && step.outputContract !== undefined) {
+          expect(line).toContain(`output ${step.outputContract.contractRef}`);
+        }
+      }
+    }
   });
 
   it('shows virtual steps and compound conditions compactly', async () => {
