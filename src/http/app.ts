@@ -46,8 +46,12 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   api.route('/', daemonRoutes(options.daemonAddress ?? (() => null)));
   api.route('/', sessionRoutes(deps, sessions));
   api.route('/', workflowRoutes(deps));
-  api.notFound((c) => errorJson(c, 404, 'NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`));
   app.route('/api/v2', api);
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? errorJson(c, 404, 'NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`)
+      : c.text('Not found', 404),
+  );
 
   app.get('/', (c) => c.redirect('/console/'));
   app.get('/console', (c) => c.redirect('/console/'));

@@ -165,11 +165,11 @@ describe.skipIf(!ready)('console UI in Chromium', () => {
     const url = `${c.origin}/console/sessions/${c.fixture.sessions.blocked}`;
     await page.goto(url);
     await expect.poll(() => page.locator('.dag-node.live').count()).toBe(1);
-    expect(await page.evaluate(() => document.getAnimations().length)).toBeGreaterThan(0);
+    expect(await page.evaluate('document.getAnimations().length')).toBeGreaterThan(0);
     await page.emulateMedia({ reducedMotion: 'reduce' });
     await page.goto(url);
     await expect.poll(() => page.locator('.dag-node.live').count()).toBe(1);
-    expect(await page.evaluate(() => document.getAnimations().length)).toBe(0);
+    expect(await page.evaluate('document.getAnimations().length')).toBe(0);
     await page.close();
   });
 
@@ -178,9 +178,7 @@ describe.skipIf(!ready)('console UI in Chromium', () => {
     await page.goto(`${c.origin}/console/`);
     await expect.poll(() => rows(page).count()).toBe(4);
     const marker = `${Date.now()}`;
-    await page.evaluate((m) => {
-      (window as unknown as { marker: string }).marker = m;
-    }, marker);
+    await page.evaluate(`window.marker = '${marker}'`);
     const child = spawn(
       process.execPath,
       [
@@ -197,7 +195,7 @@ describe.skipIf(!ready)('console UI in Chromium', () => {
     expect(exitCode).toBe(0);
     await expect.poll(() => page.getByText('live from elsewhere').count(), { timeout: 5_000 }).toBe(1);
     expect(await rows(page).count()).toBe(5);
-    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe(marker);
+    expect(await page.evaluate('window.marker')).toBe(marker);
     await page.close();
   });
 });

@@ -7,7 +7,7 @@ import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { type App, createApp } from '../../src/app/create-app.js';
 import type { AppError } from '../../src/app/errors.js';
-import type { ExecutionResponse } from '../../src/app/execution-response.js';
+import type { ExecutionResponse, StepResponse } from '../../src/app/execution-response.js';
 import type { Result } from '../../src/app/result.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
 
@@ -83,7 +83,12 @@ function must<T>(result: Result<T, AppError>): T {
   return result.value;
 }
 
-function tokenOf(response: ExecutionResponse): string {
+function stepOf(response: ExecutionResponse): StepResponse {
+  if (response.kind === 'gate_checkpoint') throw new Error('the fixture workflows have no gates');
+  return response;
+}
+
+function tokenOf(response: StepResponse): string {
   if (response.continueToken === undefined) throw new Error(`no continue token in ${response.kind}`);
   return response.continueToken;
 }
@@ -94,13 +99,15 @@ export function fillConsoleStore(home: string, workspace: string): ConsoleFixtur
   const app = fixtureApp(home);
   try {
     const advance = (token: string, notes?: string, extra: Record<string, unknown> = {}) =>
-      must(
-        continueWorkflow(app, {
-          continueToken: token,
-          intent: 'advance',
-          ...(notes === undefined ? {} : { output: { notesMarkdown: notes } }),
-          ...extra,
-        }),
+      stepOf(
+        must(
+          continueWorkflow(app, {
+            continueToken: token,
+            intent: 'advance',
+            ...(notes === undefined ? {} : { output: { notesMarkdown: notes } }),
+            ...extra,
+          }),
+        ),
       );
     const sessionOf = (token: string) => {
       const record = app.store.read((r) => r.findToken(token));
@@ -120,7 +127,9 @@ export function fillConsoleStore(home: string, workspace: string): ConsoleFixtur
     advance(tokenOf(step), 'Shipped.');
 
     // Loop with three iterations; `docs` and `polish` skipped by their runCondition.
-    step = must(startWorkflow(app, { workflowId: 'acme.looping', workspacePath: workspace, goal: 'loop three times' }));
+    step = stepOf(
+      must(startWorkflow(app, { workflowId: 'acme.looping', workspacePath: workspace, goal: 'loop three times' })),
+    );
     const looping = sessionOf(tokenOf(step));
     step = advance(tokenOf(step), 'Set up done.', { context: { writeDocs: false, polish: false } });
     for (let pass = 1; pass <= 3; pass++) step = advance(tokenOf(step), `Pass ${pass} implemented.`);
@@ -138,10 +147,12 @@ export function fillConsoleStore(home: string, workspace: string): ConsoleFixtur
     must(checkpointWorkflow(app, { checkpointToken: step.checkpointToken }));
 
     // Fork: advance the first step, then rehydrate its token and advance again from the same node.
-    const first = must(startWorkflow(app, { workflowId: 'acme.linear', workspacePath: workspace, goal: 'fork twice' }));
+    const first = stepOf(
+      must(startWorkflow(app, { workflowId: 'acme.linear', workspacePath: workspace, goal: 'fork twice' })),
+    );
     const forked = sessionOf(tokenOf(first));
     advance(tokenOf(first), 'First branch.');
-    const again = must(continueWorkflow(app, { continueToken: tokenOf(first), intent: 'rehydrate' }));
+    const again = stepOf(must(continueWorkflow(app, { continueToken: tokenOf(first), intent: 'rehydrate' })));
     advance(tokenOf(again), 'Second branch.');
 
     return { home, sessions: { linear, looping, blocked, forked } };
@@ -154,7 +165,7 @@ export function fillConsoleStore(home: string, workspace: string): ConsoleFixtur
 export function startOneSession(home: string, workspace: string, goal: string): string {
   const app = fixtureApp(home);
   try {
-    const step = must(startWorkflow(app, { workflowId: 'acme.linear', workspacePath: workspace, goal }));
+    const step = stepOf(must(startWorkflow(app, { workflowId: 'acme.linear', workspacePath: workspace, goal })));
     const record = app.store.read((r) => r.findToken(tokenOf(step)));
     return record?.sessionId ?? '';
   } finally {
