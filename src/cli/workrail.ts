@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { type App, createApp } from '../app/create-app.js';
+import { registerConsole } from './commands/console.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
 import { isServeInvocation, serve } from './commands/serve.js';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerValidate(program, context);
   registerList(program, context);
   registerInspect(program, context);
+  registerConsole(program, context);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
