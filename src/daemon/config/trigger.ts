@@ -1,0 +1,29 @@
+// A trigger after validation, extends and defaults: what the router and the session runner read.
+import type { AgentConfig } from '../agent-config.js';
+import type { BRANCH_STRATEGIES, DispatchCondition, PROVIDERS } from './trigger-schema.js';
+
+export interface Trigger {
+  readonly id: string;
+  readonly provider: (typeof PROVIDERS)[number];
+  readonly workflowId: string;
+  readonly workspacePath: string;
+  readonly goal: string | undefined;
+  readonly goalTemplate: string | undefined;
+  readonly contextMapping: { readonly [key: string]: string };
+  readonly referenceUrls: readonly string[];
+  readonly soulFile: string | undefined;
+  readonly hmacSecret: string | undefined;
+  readonly dispatchCondition: readonly DispatchCondition[];
+  readonly branchStrategy: (typeof BRANCH_STRATEGIES)[number];
+  readonly autoCommit: boolean;
+  readonly autoPush: boolean;
+  readonly autoOpenPR: boolean;
+  readonly concurrency: number;
+  readonly maxQueueDepth: number;
+  readonly maxDispatchAttempts: number;
+  readonly agent: AgentConfig;
+  readonly source: { readonly [key: string]: unknown };
+  /** The trigger as written (secrets still `$NAME`), for `trigger list` and `GET /api/v2/triggers`. */
+  readonly written: { readonly [key: string]: unknown };
+  readonly line: number;
+}

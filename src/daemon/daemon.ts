@@ -1,0 +1,196 @@
+// Daemon startup and shutdown (docs/worktrain.md §1.1, §1.2): .env, single-instance lock, triggers.yml (any error
+// refuses to start), HTTP server, then `stop()` checkpoints running sessions as interrupted and releases the lock.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import type { DestinationStream } from 'pino';
+import { type App, createApp } from '../app/index.js';
+import { loadOrCreateApiToken } from './api-token.js';
+import { type Env, loadEnvFile } from './config/env-file.js';
+import { type Finding, hasErrors } from './config/findings.js';
+import { loadTriggers, type TriggerConfig } from './config/load-triggers.js';
+import { createDaemonCore, type DaemonCore } from './core.js';
+import { DEFAULTS } from './defaults.js';
+import type { Dispatch } from './dispatch.js';
+import { createEventLog } from './events.js';
+import { createDaemonHttp } from './http/server.js';
+import { createDaemonLogger, type Logger } from './logger.js';
+import type { Provider } from './providers/types.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { VERSION } from './version.js';
+
+export interface StartDaemonOptions {
+  readonly env: Env;
+  /** `--config`; default `<WORKRAIL_HOME>/triggers.yml`. */
+  readonly configFile?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly logLevel?: string;
+  readonly logDestination?: DestinationStream;
+  readonly retryBaseMs?: number;
+  readonly providerFor?: (dispatch: Dispatch) => Provider;
+}
+
+export interface RunningDaemon {
+  readonly url: string;
+  readonly port: number;
+  readonly core: DaemonCore;
+  readonly app: App;
+  readonly logger: Logger;
+  readonly redact: Redactor;
+  /** Graceful shutdown (§1.2); resolves when the lock is released. */
+  stop(reason?: 'graceful' | 'crash'): Promise<void>;
+}
+
+export type StartResult =
+  | { readonly ok: true; readonly daemon: RunningDaemon; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly message: string; readonly findings: readonly Finding[] };
+
+const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
+
+export function workrailHomeOf(env: Env): string {
+  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
+  return path.resolve(
+    env.WORKRAIL_HOME !== undefined && env.WORKRAIL_HOME !== '' ? env.WORKRAIL_HOME : path.join(home, '.workrail'),
+  );
+}
+
+export async function startDaemon(options: StartDaemonOptions): Promise<StartResult> {
+  const workrailHome = workrailHomeOf(options.env);
+  const loaded = loadEnvFile(path.join(workrailHome, '.env'), options.env);
+  const env = loaded.env;
+  const host = options.host ?? DEFAULTS.host;
+  const port = options.port ?? numberOr(env.WORKRAIL_TRIGGER_PORT, DEFAULTS.port);
+  const lockFile = path.join(workrailHome, 'daemon.lock');
+  const holder = liveLockHolder(lockFile);
+  if (holder !== null) {
+    return {
+      ok: false,
+      message: `WorkTrain daemon already running (pid ${holder.pid}, port ${holder.port})`,
+      findings: [],
+    };
+  }
+
+  const app = createApp({ env });
+  const triggersFile = options.configFile ?? path.join(workrailHome, 'triggers.yml');
+  const config: TriggerConfig = existsSync(triggersFile)
+    ? loadTriggers(triggersFile, {
+        env,
+        host,
+        ...(env.WORKRAIL_DEFAULT_WORKSPACE === undefined ? {} : { defaultWorkspace: env.WORKRAIL_DEFAULT_WORKSPACE }),
+        workflowExists: (id, ws) => app.sources.list(ws).entries.some((entry) => entry.id === id),
+      })
+    : { file: triggersFile, triggers: [], findings: [], secrets: [] };
+  if (options.configFile !== undefined && !existsSync(triggersFile)) {
+    app.close();
+    return { ok: false, message: `Config file ${triggersFile} does not exist`, findings: [] };
+  }
+  if (hasErrors(config.findings)) {
+    app.close();
+    return {
+      ok: false,
+      message: `${path.basename(triggersFile)} has errors; the daemon did not start`,
+      findings: config.findings,
+    };
+  }
+
+  const apiToken = loadOrCreateApiToken(workrailHome, env);
+  const redact = createRedactor([
+    ...loaded.secrets,
+    ...config.secrets,
+    apiToken,
+    ...Object.entries(env).flatMap(([name, value]) => (SECRET_NAME.test(name) && value !== undefined ? [value] : [])),
+    ...config.triggers.flatMap((t) => [t.hmacSecret, t.agent.apiKey]),
+  ]);
+  const logger = createDaemonLogger({
+    level: options.logLevel ?? env.WORKTRAIN_LOG_LEVEL ?? 'info',
+    redact,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  });
+  for (const warning of loaded.warnings) logger.warn(warning);
+  const now = () => Date.now();
+  const events = createEventLog({ file: path.join(app.config.dataDir, 'daemon-events.jsonl'), redact, now });
+  const core = createDaemonCore({
+    config,
+    maxConcurrentSessions: numberOr(env.WORKTRAIN_MAX_CONCURRENT_SESSIONS, DEFAULTS.maxConcurrentSessions),
+    runner: {
+      app,
+      events,
+      redact,
+      logger,
+      env,
+      workrailHome,
+      now,
+      ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+      ...(options.providerFor === undefined ? {} : { providerFor: options.providerFor }),
+    },
+  });
+  const startedAt = now();
+  const http = createDaemonHttp({ core, app, env, version: VERSION, startedAt, now, apiToken, host, logger });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: http.fetch, hostname: host, port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const boundPort = (server.address() as AddressInfo).port;
+  mkdirSync(workrailHome, { recursive: true });
+  writeFileSync(
+    lockFile,
+    JSON.stringify({
+      pid: process.pid,
+      host,
+      port: boundPort,
+      version: VERSION,
+      startedAt: new Date(startedAt).toISOString(),
+    }),
+  );
+  events.emit('triggers_loaded', { count: config.triggers.length });
+  events.emit('daemon_started', { host, port: boundPort, version: VERSION });
+  logger.info({ port: boundPort, triggers: config.triggers.length }, 'daemon started');
+
+  let stopping: Promise<void> | null = null;
+  const daemon: RunningDaemon = {
+    url: `http://${host}:${boundPort}`,
+    port: boundPort,
+    core,
+    app,
+    logger,
+    redact,
+    stop(reason = 'graceful') {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await core.shutdown(DEFAULTS.shutdownGraceMs);
+        events.emit('daemon_stopped', { reason });
+        rmSync(lockFile, { force: true });
+        app.close();
+      })();
+      return stopping;
+    },
+  };
+  return { ok: true, daemon, warnings: loaded.warnings };
+}
+
+function liveLockHolder(lockFile: string): { pid: number; port: number } | null {
+  let lock: { pid?: unknown; port?: unknown };
+  try {
+    lock = JSON.parse(readFileSync(lockFile, 'utf8')) as typeof lock;
+  } catch {
+    return null;
+  }
+  if (typeof lock.pid !== 'number' || lock.pid === process.pid) return null;
+  try {
+    process.kill(lock.pid, 0);
+    return { pid: lock.pid, port: typeof lock.port === 'number' ? lock.port : 0 };
+  } catch {
+    return null;
+  }
+}
+
+function numberOr(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) ? n : fallback;
+}
