@@ -44,6 +44,7 @@ export interface ConsoleSessions {
 
 const STATUS_ORDER: Record<SessionStatus, number> = { blocked: 0, in_progress: 1, complete_with_gaps: 2, complete: 3 };
 const SEARCH_LIMIT = 10_000;
+const FULL_RELOAD_MS = 60_000;
 
 type SortKey = readonly [number | string, string];
 
@@ -63,11 +64,28 @@ export function createConsoleSessions(store: SessionStore, clock: Clock): Consol
     return fresh;
   };
 
+  let watermark = 0;
+  let fullLoadAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * A change reloads only the sessions active since the newest activity seen (a commit moves its session's
+   * activity to now); a full reload every FULL_RELOAD_MS also catches writers whose clocks lag.
+   */
   const refresh = (reader: SessionReader) => {
     const counter = store.changeCounter();
     if (counter === cachedCounter) return;
-    summaries = reader.listSessions({ limit: Number.MAX_SAFE_INTEGER });
-    byId = new Map(summaries.map((s) => [s.sessionId, s]));
+    const now = clock.now();
+    const full = now - fullLoadAt > FULL_RELOAD_MS;
+    const changed = reader.listSessions({ limit: Number.MAX_SAFE_INTEGER, ...(full ? {} : { sinceMs: watermark }) });
+    if (full) {
+      byId = new Map();
+      fullLoadAt = now;
+    }
+    for (const s of changed) {
+      byId.set(s.sessionId, s);
+      watermark = Math.max(watermark, s.lastActivityMs);
+    }
+    summaries = [...byId.values()];
     cachedCounter = counter;
   };
 
