@@ -142,3 +142,28 @@ describe('POST /webhook/:triggerId', () => {
     await waitForSession(daemon, first.sessionId);
   });
 });
+
+describe('admission', () => {
+  it('answers 429 with Retry-After when the trigger queue is full', async () => {
+    llm = await startScriptedLlmServer({ script: () => ({ text: 'slow', delayMs: 10_000 }) });
+    const ws = gitWorkspace(cleanups);
+    const yml = triggersYml(ws, '    maxQueueDepth: 1\n', llm.anthropicBaseUrl).replace(
+      '    goalTemplate: "Fix issue #{{$.issue.number}}: {{$.issue.title}}"',
+      '    goalTemplate: "Fix issue #{{$.issue.number}}"',
+    );
+    const { daemon } = await startTestDaemon(cleanups, {
+      triggers: yml,
+      dotEnv: `WEBHOOK_SECRET=${SECRET}\nLLM_KEY=${API_KEY}\n`,
+    });
+    const fire = (n: number) => {
+      const body = JSON.stringify({ action: 'opened', issue: { number: n } });
+      return post(`${daemon.url}/webhook/fix-issue`, body, { 'X-WorkRail-Signature': signBody(SECRET, body) });
+    };
+    expect((await fire(1)).status).toBe(202); // running (concurrency 1)
+    expect((await fire(2)).status).toBe(202); // queued (depth 1)
+    const full = await fire(3);
+    expect(full.status).toBe(429);
+    expect(full.headers.get('retry-after')).toBe('3600');
+    expect(await full.json()).toEqual({ error: 'Trigger queue is full', queueDepth: 1, maxQueueDepth: 1 });
+  });
+});
