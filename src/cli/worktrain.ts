@@ -1,5 +1,41 @@
+// The `worktrain` binary: the daemon and the commands that talk to it (docs/worktrain.md §10). Each command group
+// lives in commands/worktrain-<group>.ts. Exit codes: 0 ok, 1 failure, 2 usage, 3 timed out, 4 daemon unreachable.
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../daemon/version.js';
+import { registerDaemon, untilSignal } from './commands/worktrain-daemon.js';
+import { registerDispatch } from './commands/worktrain-dispatch.js';
+import { registerInit } from './commands/worktrain-init.js';
+import { registerStatus } from './commands/worktrain-status.js';
+import { registerTrigger } from './commands/worktrain-trigger.js';
+import { type CliIo, processIo } from './io.js';
+
 /** Entry point of the `worktrain` binary. Returns the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  process.stderr.write(`worktrain: no commands yet (${argv.join(' ')})\n`);
-  return 2;
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  untilStopped: () => Promise<void> = untilSignal,
+): Promise<number> {
+  let exitCode = 0;
+  const setExitCode = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+  };
+  const program = new Command('worktrain')
+    .description('WorkTrain: runs WorkRail workflows autonomously from triggers.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+  registerDaemon(program, { io, setExitCode, untilStopped });
+  registerTrigger(program, { io, setExitCode });
+  registerDispatch(program, { io, setExitCode });
+  registerStatus(program, { io, setExitCode });
+  registerInit(program, { io, setExitCode });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    io.stderr(`worktrain: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
 }

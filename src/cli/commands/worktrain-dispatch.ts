@@ -1,0 +1,123 @@
+// `worktrain dispatch --workflow ID --goal TEXT [--workspace DIR] [--wait]` (docs/worktrain.md §10): POST
+// /api/v2/dispatch, print the session id; --wait follows the session and exits 0 (success), 1 (other outcome) or 3.
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { type DaemonClient, daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+
+interface Ctx {
+  readonly io: CliIo;
+  readonly setExitCode: (code: number) => void;
+}
+
+interface DispatchOptions {
+  workflow?: string;
+  goal?: string;
+  workspace?: string;
+  trigger?: string;
+  context?: string;
+  wait?: boolean;
+  timeout: string;
+  json?: boolean;
+  port?: string;
+}
+
+export function registerDispatch(program: Command, ctx: Ctx): void {
+  program
+    .command('dispatch [goal]')
+    .description('run a workflow (or a trigger) now through the daemon')
+    .option('--workflow <id>', 'workflow id')
+    .option('--goal <text>', 'one sentence of intent')
+    .option('--workspace <path>', 'workspace (default: current directory)')
+    .option('--trigger <id>', 'run this trigger instead of an ad-hoc workflow')
+    .option('--context <json>', 'extra context object')
+    .option('--wait', 'wait for the session to end')
+    .option('--timeout <duration>', 'how long --wait waits', '30m')
+    .option('--json', 'print JSON')
+    .option('--port <port>', 'daemon port')
+    .action(async (positional: string | undefined, options: DispatchOptions) => {
+      const goal = options.goal ?? positional;
+      let context: unknown;
+      try {
+        context = options.context === undefined ? undefined : JSON.parse(options.context);
+      } catch {
+        ctx.io.stderr('--context must be a JSON object\n');
+        ctx.setExitCode(WT_EXIT.usage);
+        return;
+      }
+      const body =
+        options.trigger !== undefined
+          ? {
+              triggerId: options.trigger,
+              ...(goal === undefined ? {} : { goal }),
+              ...(context === undefined ? {} : { context }),
+            }
+          : {
+              workflowId: options.workflow,
+              goal,
+              workspacePath: path.resolve(ctx.io.cwd, options.workspace ?? '.'),
+              ...(context === undefined ? {} : { context }),
+            };
+      if (options.trigger === undefined && (options.workflow === undefined || goal === undefined)) {
+        ctx.io.stderr('dispatch needs --workflow <id> and --goal <text> (or --trigger <id>)\n');
+        ctx.setExitCode(WT_EXIT.usage);
+        return;
+      }
+      const client = daemonClient(ctx.io, options.port);
+      const answer = await client.request('POST', '/api/v2/dispatch', body);
+      if (answer === null) {
+        ctx.setExitCode(unreachable(ctx.io, client));
+        return;
+      }
+      if (answer.json.success !== true) {
+        ctx.io.stderr(`dispatch refused (${String(answer.json.code)}): ${String(answer.json.error)}\n`);
+        ctx.setExitCode(WT_EXIT.failed);
+        return;
+      }
+      const sessionId = String((answer.json.data as { sessionId: string }).sessionId);
+      if (options.wait !== true) {
+        ctx.io.stdout(options.json === true ? `${JSON.stringify(answer.json.data)}\n` : `${sessionId}\n`);
+        return;
+      }
+      ctx.io.stderr(`Session ${sessionId} queued; waiting…\n`);
+      const final = await waitFor(client, sessionId, parseDuration(options.timeout));
+      if (final === null) {
+        ctx.io.stdout(
+          options.json === true
+            ? `${JSON.stringify({ sessionId, outcome: 'pending' })}\n`
+            : `${sessionId} still running\n`,
+        );
+        ctx.setExitCode(WT_EXIT.timeout);
+        return;
+      }
+      ctx.io.stdout(
+        options.json === true
+          ? `${JSON.stringify(final)}\n`
+          : `${sessionId} ${String(final.outcome)}${final.detail === null ? '' : ` (${String(final.detail)})`}\n`,
+      );
+      ctx.setExitCode(final.outcome === 'success' ? WT_EXIT.ok : WT_EXIT.failed);
+    });
+}
+
+async function waitFor(
+  client: DaemonClient,
+  sessionId: string,
+  timeoutMs: number,
+): Promise<Record<string, unknown> | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const answer = await client.request('GET', `/api/v2/sessions/${sessionId}`);
+    const session = answer?.json.data as Record<string, unknown> | undefined;
+    if (session !== undefined && (session.state === 'completed' || session.state === 'interrupted')) return session;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return null;
+}
+
+/** `<n>s|m|h|d` in ms. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  if (match === null) return 30 * 60_000;
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}

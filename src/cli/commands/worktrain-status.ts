@@ -1,0 +1,96 @@
+// `worktrain status` and `worktrain sessions kill <id>` (docs/worktrain.md §10): plain-language views over the
+// daemon API.
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+
+interface Ctx {
+  readonly io: CliIo;
+  readonly setExitCode: (code: number) => void;
+}
+
+interface SessionRow {
+  sessionId: string;
+  triggerId: string;
+  workflowId: string;
+  state: string;
+  outcome: string | null;
+  detail: string | null;
+  turns: number;
+  currentStepId: string | null;
+  startedAt: string | null;
+  tokens: { input: number; output: number };
+}
+
+export function registerStatus(program: Command, ctx: Ctx): void {
+  program
+    .command('status')
+    .description('running, queued and recent sessions')
+    .option('--json', 'print JSON')
+    .option('--port <port>', 'daemon port')
+    .action(async (options: { json?: boolean; port?: string }) => {
+      const client = daemonClient(ctx.io, options.port);
+      const status = await client.request('GET', '/api/v2/status');
+      const sessions = await client.request('GET', '/api/v2/sessions?limit=100');
+      if (status === null || sessions === null) {
+        ctx.setExitCode(unreachable(ctx.io, client));
+        return;
+      }
+      const rows = (sessions.json.data as { sessions: SessionRow[] }).sessions;
+      if (options.json === true) {
+        ctx.io.stdout(`${JSON.stringify({ daemon: status.json.data, sessions: rows })}\n`);
+        return;
+      }
+      const daemon = status.json.data as { version: string; uptimeMs: number; running: number; queued: number };
+      const out = [
+        `Daemon up (version ${daemon.version}, ${Math.round(daemon.uptimeMs / 1000)}s): ${daemon.running} running, ${daemon.queued} queued.`,
+      ];
+      const running = rows.filter((r) => r.state === 'running' || r.state === 'preparing');
+      const queued = rows.filter((r) => r.state === 'queued');
+      const done = rows.filter((r) => r.state === 'completed').slice(0, 10);
+      if (running.length > 0)
+        out.push(
+          'Running:',
+          ...running.map(
+            (r) =>
+              `  ${r.sessionId} ${r.triggerId} ${r.workflowId} step ${r.currentStepId ?? '-'}, ${r.turns} turns, ${r.tokens.input + r.tokens.output} tokens`,
+          ),
+        );
+      if (queued.length > 0)
+        out.push('Queued:', ...queued.map((r) => `  ${r.sessionId} ${r.triggerId} ${r.workflowId}`));
+      if (done.length > 0)
+        out.push(
+          'Recent:',
+          ...done.map(
+            (r) => `  ${r.sessionId} ${r.workflowId} ${r.outcome ?? ''}${r.detail === null ? '' : ` (${r.detail})`}`,
+          ),
+        );
+      ctx.io.stdout(`${out.join('\n')}\n`);
+    });
+
+  const sessions = program.command('sessions').description('daemon sessions');
+  sessions
+    .command('kill <id>')
+    .description('kill one session')
+    .option('--reason <text>', 'why')
+    .option('--port <port>', 'daemon port')
+    .action(async (id: string, options: { reason?: string; port?: string }) => {
+      const client = daemonClient(ctx.io, options.port);
+      const answer = await client.request(
+        'POST',
+        `/api/v2/sessions/${encodeURIComponent(id)}/kill`,
+        options.reason === undefined ? {} : { reason: options.reason },
+      );
+      if (answer === null) {
+        ctx.setExitCode(unreachable(ctx.io, client));
+        return;
+      }
+      if (answer.json.success !== true) {
+        ctx.io.stderr(`${String(answer.json.error)}\n`);
+        ctx.setExitCode(WT_EXIT.failed);
+        return;
+      }
+      const data = answer.json.data as { sessionId: string; previousState: string };
+      ctx.io.stdout(`Killed ${data.sessionId} (was ${data.previousState})\n`);
+    });
+}
