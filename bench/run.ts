@@ -5,9 +5,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { consoleBenchmarks } from './console.js';
 import { type BenchModule, type BenchResult, measure } from './harness.js';
+import { mcpBenchmarks } from './mcp.js';
 import { workflowBenchmarks } from './workflow.js';
 
-const MODULES: readonly BenchModule[] = [workflowBenchmarks, consoleBenchmarks];
+const MODULES: readonly BenchModule[] = [workflowBenchmarks, mcpBenchmarks, consoleBenchmarks];
 
 const only = process.argv[2];
 const results: BenchResult[] = [];

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bundledDocuments } from '../support/bundled.js';
 import { doc, runCli, tempDir, write } from './cli-helpers.js';
 
 describe('workrail list', () => {
@@ -41,7 +42,11 @@ describe('workrail list', () => {
     const run = await runCli(['list', '--json']);
     const output = JSON.parse(run.stdout);
     expect(output.workflows.map((item: { workflowId: string }) => item.workflowId)).toContain('wr.quick-task');
-    expect(output.sources[0]).toMatchObject({ sourceKey: 'bundled', kind: 'bundled', totalWorkflowCount: 4 });
+    expect(output.sources[0]).toMatchObject({
+      sourceKey: 'bundled',
+      kind: 'bundled',
+      totalWorkflowCount: bundledDocuments().length,
+    });
   });
 
   it('lists nothing bundled when WORKFLOW_INCLUDE_BUNDLED=false', async () => {

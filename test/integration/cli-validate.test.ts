@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundledWorkflowsDir } from '../../src/workflow/sources.js';
+import { bundledDocuments } from '../support/bundled.js';
 import { doc, runCli, tempDir, write } from './cli-helpers.js';
 
 describe('workrail validate', () => {
@@ -65,7 +66,7 @@ describe('workrail validate', () => {
   it('validates the bundled library with --bundled', async () => {
     const run = await runCli(['validate', '--bundled', bundledWorkflowsDir()]);
     expect(run.code).toBe(0);
-    expect(run.stdout.split('\n').filter((line) => line.startsWith('OK '))).toHaveLength(4);
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('OK '))).toHaveLength(bundledDocuments().length);
   });
 
   it('exits 2 with a clear message and no stack trace for a missing file', async () => {

@@ -45,9 +45,7 @@ describe('concurrent sessions', () => {
     const env = testEnv();
     const ws = workspaceWith(LOOP);
     const servers = await Promise.all(Array.from({ length: 4 }, () => spawnStdio(env)));
-    const sessions = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => runSession(servers[i % 4]!.client, ws, i)),
-    );
+    const sessions = await Promise.all(Array.from({ length: 20 }, (_, i) => runSession(servers[i % 4]!.client, ws, i)));
     expectAllCompleted(sessions);
     const listed = await call(servers[0]!.client, 'resume_session', { workspacePath: ws });
     expect(listed.data.totalEligible).toBe(20);

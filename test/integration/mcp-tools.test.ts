@@ -225,7 +225,9 @@ describe('resources', () => {
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(['workrail://tags']);
     const read = await client.readResource({ uri: 'workrail://tags' });
-    expect(JSON.parse(String(read.contents[0]?.text))).toEqual(TAG_CATALOG);
+    const content = read.contents[0];
+    expect(content !== undefined && 'text' in content).toBe(true);
+    expect(JSON.parse(String((content as { text: string }).text))).toEqual(TAG_CATALOG);
   });
 });
 

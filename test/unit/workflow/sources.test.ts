@@ -11,6 +11,7 @@ import {
   type WorkflowSourcesConfig,
 } from '../../../src/workflow/sources.js';
 import { validateWorkflow } from '../../../src/workflow/validate.js';
+import { bundledDocuments } from '../../support/bundled.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const temporaryDirs: string[] = [];
@@ -70,7 +71,10 @@ function setup(overrides: Partial<WorkflowSourcesConfig> = {}): Setup {
   };
 }
 
-const BUNDLED_IDS = ['wr.bug-investigation', 'wr.mr-review', 'wr.quick-task', 'wr.routine-self-review'];
+/** The ids declared by the bundled files, sorted as the catalog lists them. */
+const BUNDLED_IDS = bundledDocuments()
+  .map((document) => document.id)
+  .sort();
 
 describe('bundled source', () => {
   it('lists every bundled workflow file as valid, with no warnings', () => {
@@ -100,9 +104,9 @@ describe('bundled source', () => {
 
   it('expands the routine into the workflow that calls it', () => {
     const { sources } = setup();
-    const quickTask = sources.get('wr.quick-task');
-    const stepIds = quickTask?.entry.workflow.steps.map((step) => step.id);
-    expect(stepIds).toContain('self-check.review-deliverable');
+    const documentation = sources.get('wr.documentation');
+    const stepIds = documentation?.entry.workflow.steps.map((step) => step.id);
+    expect(stepIds).toContain('review-doc.review-deliverable');
   });
 
   it('leaves the bundled workflows out when WORKFLOW_INCLUDE_BUNDLED is off but keeps their templates', () => {
