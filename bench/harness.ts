@@ -7,9 +7,11 @@ export interface BenchCase {
   readonly targetMs?: number;
   readonly iterations: number;
   readonly warmup?: number;
-  /** One measured call. */
-  readonly run: () => void;
-  readonly teardown?: () => void;
+  /** One measured call; it may return a promise, which is awaited inside the timing. */
+  readonly run: () => unknown;
+  /** The case times itself (a page load measured inside the browser): `run` resolves to its own figure in ms. */
+  readonly selfTimed?: boolean;
+  readonly teardown?: () => unknown;
 }
 
 export interface BenchModule {
@@ -31,15 +33,18 @@ export interface BenchResult {
 }
 
 /** Runs `warmup` unmeasured calls, then `iterations` timed ones; reports median, p95, min and max. */
-export function measure(moduleName: string, benchCase: BenchCase): BenchResult {
-  for (let i = 0; i < (benchCase.warmup ?? 0); i++) benchCase.run();
+export async function measure(moduleName: string, benchCase: BenchCase): Promise<BenchResult> {
+  for (let i = 0; i < (benchCase.warmup ?? 0); i++) await benchCase.run();
   const samples: number[] = [];
   for (let i = 0; i < benchCase.iterations; i++) {
     const start = performance.now();
-    benchCase.run();
-    samples.push(performance.now() - start);
+    let own = benchCase.run();
+    // A synchronous case is timed without an await in between; an async one is awaited inside the timing.
+    if (own instanceof Promise) own = await own;
+    const elapsed = performance.now() - start;
+    samples.push(benchCase.selfTimed === true ? Number(own) : elapsed);
   }
-  benchCase.teardown?.();
+  await benchCase.teardown?.();
   samples.sort((a, b) => a - b);
   const at = (q: number) => round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0);
   const medianMs = at(0.5);

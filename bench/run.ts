@@ -13,7 +13,7 @@ const MODULES: readonly BenchModule[] = [workflowBenchmarks, mcpBenchmarks, cons
 const only = process.argv[2];
 const results: BenchResult[] = [];
 for (const module of MODULES.filter((candidate) => only === undefined || candidate.name === only)) {
-  for (const benchCase of module.cases()) results.push(measure(module.name, benchCase));
+  for (const benchCase of module.cases()) results.push(await measure(module.name, benchCase));
 }
 
 const header = ['module', 'case', 'n', 'median ms', 'p95 ms', 'target'];
