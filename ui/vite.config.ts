@@ -13,6 +13,14 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      // React Query and @xyflow/react mark their modules "use client" for server-component bundlers; a browser-only
+      // bundle drops the directive harmlessly, so that one warning is noise.
+      onwarn(warning, warn) {
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE' && warning.message.includes('"use client"')) return;
+        warn(warning);
+      },
+    },
   },
   server: { proxy: { '/api': 'http://127.0.0.1:3456' } },
 });
