@@ -189,14 +189,15 @@ function stepRefs(reader: SessionReader, session: LoadedSession): (nodeId: NodeI
       ref =
         node === undefined
           ? { nodeId, stepId: null, title: '(unknown node)', loop: null }
-          : refOf(reader, session, node);
+          : stepRefOf(reader, session, node);
       cache.set(nodeId, ref);
     }
     return ref;
   };
 }
 
-function refOf(reader: SessionReader, session: LoadedSession, node: StoredNode): StepRef {
+/** The step `node` stands at; a pending step's title is rendered against the node's context. */
+export function stepRefOf(reader: SessionReader, session: LoadedSession, node: StoredNode): StepRef {
   const { state } = node;
   const workflow = session.workflow;
   if (state.kind === 'pending') {

@@ -7,6 +7,7 @@ import { registerConsole } from './commands/console.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
 import { isServeInvocation, serve } from './commands/serve.js';
+import { registerSessions } from './commands/sessions.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, type CommandContext, EXIT, processIo } from './io.js';
 
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerValidate(program, context);
   registerList(program, context);
   registerInspect(program, context);
+  registerSessions(program, context);
   registerConsole(program, context);
 
   try {
