@@ -1,5 +1,6 @@
 // Benchmarks of the console's read models (docs/console.md §7): the sessions list over 10 000 sessions and the
-// detail of a 200-node session. The store lives in /dev/shm when available so building the fixture is quick.
+// detail of a 200-node session; then the UI's first meaningful paint over the same store (console-paint.ts).
+// The store lives in /dev/shm when available so building the fixture is quick.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { startWorkflow } from '../src/app/start-workflow.js';
 import type { NewEvent, RunId, SessionId } from '../src/engine/events.js';
 import { makeEvent } from '../src/engine/records.js';
 import { startRun } from '../src/engine/start.js';
+import { consolePaintCases } from './console-paint.js';
 import type { BenchModule } from './harness.js';
 
 const SESSION_COUNT = 10_000;
@@ -116,7 +118,14 @@ export const consoleBenchmarks: BenchModule = {
     fillSessions(app, workspace);
     const long = longSession(app, workspace);
     const warm = createConsoleSessions(app.store, app.clock);
-    const teardown = () => {
+    const paint = consolePaintCases({
+      home,
+      sessionCount: SESSION_COUNT + 1,
+      sessionId: long.sessionId,
+      nodeCount: LONG_RUN_ADVANCES + 1,
+    });
+    const teardown = async () => {
+      await paint.close();
       app.close();
       rmSync(home, { recursive: true, force: true });
     };
@@ -165,8 +174,8 @@ export const consoleBenchmarks: BenchModule = {
         iterations: 100,
         warmup: 5,
         run: () => consoleNodeDetail(app, long.sessionId, long.nodeId),
-        teardown,
       },
+      ...paint.cases.map((paintCase, i) => (i === paint.cases.length - 1 ? { ...paintCase, teardown } : paintCase)),
     ];
   },
 };
