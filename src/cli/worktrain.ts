@@ -5,6 +5,8 @@ import { VERSION } from '../daemon/version.js';
 import { registerDaemon, untilSignal } from './commands/worktrain-daemon.js';
 import { registerDispatch } from './commands/worktrain-dispatch.js';
 import { registerInit } from './commands/worktrain-init.js';
+import { registerKillSessions } from './commands/worktrain-kill-sessions.js';
+import { registerLogs } from './commands/worktrain-logs.js';
 import { registerStatus } from './commands/worktrain-status.js';
 import { registerTrigger } from './commands/worktrain-trigger.js';
 import { type CliIo, processIo } from './io.js';
@@ -29,6 +31,8 @@ export async function main(
   registerTrigger(program, { io, setExitCode });
   registerDispatch(program, { io, setExitCode });
   registerStatus(program, { io, setExitCode });
+  registerLogs(program, { io, setExitCode, untilStopped });
+  registerKillSessions(program, { io, setExitCode });
   registerInit(program, { io, setExitCode });
   try {
     await program.parseAsync([...argv], { from: 'user' });

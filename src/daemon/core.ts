@@ -20,6 +20,17 @@ export type ControlResult =
       readonly message: string;
     };
 
+export interface KillSwitchResult {
+  readonly killed: readonly string[];
+  readonly dropped: readonly string[];
+  readonly paused: string;
+}
+
+export interface PauseState {
+  readonly dispatchPaused: boolean;
+  readonly pausedTriggers: readonly string[];
+}
+
 export interface DaemonCore {
   config: TriggerConfig;
   readonly sessions: SessionRegistry;
@@ -28,6 +39,15 @@ export interface DaemonCore {
   submit(dispatch: Dispatch): SubmitResult;
   kill(id: string, reason?: string): ControlResult;
   steer(id: string, text: string): ControlResult;
+  /**
+   * The kill switch (§7.6): kills every queued, preparing, running and parked session (of one trigger when given)
+   * and pauses dispatch (all, or that trigger) until `unpause`.
+   */
+  killSwitch(triggerId?: string, reason?: string): KillSwitchResult;
+  /** Lifts the pause of one trigger, or every pause. */
+  unpause(triggerId?: string): PauseState;
+  isPaused(triggerId: string): boolean;
+  readonly pause: PauseState;
   /** Stops every running session with `shutdown` and waits for them, at most `graceMs`. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -42,6 +62,8 @@ export function createDaemonCore(options: {
   const controls = new Map<string, { controller: AbortController; steer: string[] }>();
   const dispatches = new Map<string, Dispatch>();
   const running = new Set<Promise<void>>();
+  const pausedTriggers = new Set<string>();
+  let pausedAll = false;
 
   const start = async (entry: QueueEntry) => {
     const found = sessions.find(entry.sessionId);
@@ -176,6 +198,33 @@ export function createDaemonCore(options: {
         length: text.length,
       });
       return { ok: true, session: found.session, previousState: found.session.state };
+    },
+    killSwitch(triggerId, reason = 'kill_switch') {
+      const killed: string[] = [];
+      const dropped: string[] = [];
+      for (const session of sessions.list()) {
+        if (triggerId !== undefined && session.triggerId !== triggerId) continue;
+        if (session.state === 'completed' || session.state === 'interrupted') continue;
+        const wasQueued = session.state === 'queued';
+        if (!core.kill(session.sessionId, reason).ok) continue;
+        (wasQueued ? dropped : killed).push(session.sessionId);
+      }
+      if (triggerId === undefined) pausedAll = true;
+      else pausedTriggers.add(triggerId);
+      runner.events.emit('kill_switch', { engaged: true, triggerId: triggerId ?? null, killed, dropped });
+      return { killed, dropped, paused: triggerId ?? 'all' };
+    },
+    unpause(triggerId) {
+      if (triggerId === undefined) {
+        pausedAll = false;
+        pausedTriggers.clear();
+      } else pausedTriggers.delete(triggerId);
+      runner.events.emit('kill_switch', { engaged: false, triggerId: triggerId ?? null, killed: [], dropped: [] });
+      return core.pause;
+    },
+    isPaused: (triggerId) => pausedAll || pausedTriggers.has(triggerId),
+    get pause() {
+      return { dispatchPaused: pausedAll, pausedTriggers: [...pausedTriggers] };
     },
     async shutdown(graceMs) {
       for (const id of queue.queuedIds()) queue.drop(id);

@@ -1,6 +1,6 @@
 // Daemon startup and shutdown (docs/worktrain.md §1.1, §1.2): .env, single-instance lock, triggers.yml (any error
 // refuses to start), HTTP server, then `stop()` checkpoints running sessions as interrupted and releases the lock.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { type Env, loadEnvFile } from './config/env-file.js';
 import { type Finding, hasErrors } from './config/findings.js';
 import { loadTriggers, type TriggerConfig } from './config/load-triggers.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
+import { daemonLockPath, processAlive, readDaemonLock } from './daemon-lock.js';
 import { DEFAULTS } from './defaults.js';
 import type { Dispatch } from './dispatch.js';
 import { createEventLog } from './events.js';
@@ -63,8 +64,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   const env = loaded.env;
   const host = options.host ?? DEFAULTS.host;
   const port = options.port ?? numberOr(env.WORKRAIL_TRIGGER_PORT, DEFAULTS.port);
-  const lockFile = path.join(workrailHome, 'daemon.lock');
-  const holder = liveLockHolder(lockFile);
+  const lockFile = daemonLockPath(workrailHome);
+  const holder = liveLockHolder(workrailHome);
   if (holder !== null) {
     return {
       ok: false,
@@ -129,10 +130,21 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   });
   const startedAt = now();
   const http = createDaemonHttp({ core, app, env, version: VERSION, startedAt, now, apiToken, host, logger });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: http.fetch, hostname: host, port }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: http.fetch, hostname: host, port }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (error) {
+    app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'EADDRINUSE'
+        ? `Port ${port} on ${host} is already in use; stop what holds it or pass --port`
+        : `Cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
+    return { ok: false, message, findings: [] };
+  }
   const boundPort = (server.address() as AddressInfo).port;
   mkdirSync(workrailHome, { recursive: true });
   writeFileSync(
@@ -165,6 +177,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
         });
         await core.shutdown(DEFAULTS.shutdownGraceMs);
         events.emit('daemon_stopped', { reason });
+        logger.info({ reason }, 'daemon stopped');
         rmSync(lockFile, { force: true });
         app.close();
       })();
@@ -174,20 +187,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   return { ok: true, daemon, warnings: loaded.warnings };
 }
 
-function liveLockHolder(lockFile: string): { pid: number; port: number } | null {
-  let lock: { pid?: unknown; port?: unknown };
-  try {
-    lock = JSON.parse(readFileSync(lockFile, 'utf8')) as typeof lock;
-  } catch {
-    return null;
-  }
-  if (typeof lock.pid !== 'number' || lock.pid === process.pid) return null;
-  try {
-    process.kill(lock.pid, 0);
-    return { pid: lock.pid, port: typeof lock.port === 'number' ? lock.port : 0 };
-  } catch {
-    return null;
-  }
+function liveLockHolder(workrailHome: string): { pid: number; port: number } | null {
+  const lock = readDaemonLock(workrailHome);
+  if (lock === null || lock.pid === process.pid || !processAlive(lock.pid)) return null;
+  return { pid: lock.pid, port: lock.port };
 }
 
 function numberOr(value: string | undefined, fallback: number): number {

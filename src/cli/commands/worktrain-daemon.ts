@@ -1,9 +1,12 @@
-// `worktrain daemon run` (and bare `worktrain daemon`): the foreground daemon (docs/worktrain.md §1.1, §1.2).
+// `worktrain daemon run` (and bare `worktrain daemon`): the foreground daemon (docs/worktrain.md §1.1, §1.2); the
+// background commands start|stop|status live in worktrain-daemon-process.ts, install|uninstall in worktrain-service.ts.
 import type { Command } from 'commander';
 import { formatFinding } from '../../daemon/config/findings.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import type { CliIo } from '../io.js';
-import { WT_EXIT } from './worktrain-client.js';
+import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+import { daemonStatus, startDaemonProcess, stopDaemonProcess } from './worktrain-daemon-process.js';
+import { installService, uninstallService } from './worktrain-service.js';
 
 export interface DaemonRunContext {
   readonly io: CliIo;
@@ -47,6 +50,56 @@ export function registerDaemon(program: Command, ctx: DaemonRunContext): void {
   withRunOptions(daemon.command('run', { isDefault: true }).description('run the daemon in the foreground')).action(
     run,
   );
+  withRunOptions(
+    daemon
+      .command('start')
+      .description('start the daemon in the background; succeeds once GET /health answers')
+      .option('--timeout <duration>', 'how long to wait for /health', '10s'),
+  ).action((options) => startDaemonProcess(ctx, options));
+  daemon
+    .command('stop')
+    .description('stop the background daemon (SIGTERM, graceful shutdown) and wait for it to exit')
+    .option('--timeout <duration>', 'how long to wait for the exit', '15s')
+    .action((options: { timeout: string }) => stopDaemonProcess(ctx, options));
+  daemon
+    .command('status')
+    .description('whether the daemon runs (pid, port, version, uptime), the service and the log path')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => daemonStatus(ctx, options));
+  daemon
+    .command('install')
+    .description('register the daemon as a user service (systemd on Linux, launchd on macOS)')
+    .option('--autostart', 'also start it now and at every login')
+    .action((options: { autostart?: boolean }) => installService(ctx, options));
+  daemon
+    .command('uninstall')
+    .description('remove the user service')
+    .action(() => uninstallService(ctx));
+  daemon
+    .command('unpause')
+    .description('lift the kill-switch pause (all triggers, or one)')
+    .option('--trigger <id>', 'only this trigger')
+    .option('--port <port>', 'daemon port')
+    .action(async (options: { trigger?: string; port?: string }) => {
+      const client = daemonClient(ctx.io, options.port);
+      const query = options.trigger === undefined ? '' : `?triggerId=${encodeURIComponent(options.trigger)}`;
+      const answer = await client.request('DELETE', `/api/v2/kill-switch${query}`);
+      if (answer === null) {
+        ctx.setExitCode(unreachable(ctx.io, client));
+        return;
+      }
+      if (answer.json.success !== true) {
+        ctx.io.stderr(`${String(answer.json.error)}\n`);
+        ctx.setExitCode(WT_EXIT.failed);
+        return;
+      }
+      const data = answer.json.data as { dispatchPaused: boolean; pausedTriggers: string[] };
+      ctx.io.stdout(
+        data.dispatchPaused || data.pausedTriggers.length > 0
+          ? `Still paused: ${data.dispatchPaused ? 'all triggers' : data.pausedTriggers.join(', ')}\n`
+          : 'Dispatch resumed.\n',
+      );
+    });
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */

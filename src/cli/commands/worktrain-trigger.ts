@@ -1,5 +1,6 @@
-// `worktrain trigger validate|list` (docs/worktrain.md §3.8, §10): validation without a daemon; list from the
-// daemon, or from the file with --offline. Secrets are shown as written ($NAME), never resolved.
+// `worktrain trigger validate|list|test` (docs/worktrain.md §3.8, §10): validation and the webhook dry run without
+// a daemon; list from the daemon, or from the file with --offline. Secrets are shown as written ($NAME), never resolved.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createApp } from '../../app/index.js';
@@ -7,6 +8,7 @@ import { loadEnvFile } from '../../daemon/config/env-file.js';
 import { formatFinding, hasErrors, summarizeFindings } from '../../daemon/config/findings.js';
 import { loadTriggers, type TriggerConfig } from '../../daemon/config/load-triggers.js';
 import { workrailHomeOf } from '../../daemon/daemon.js';
+import { dryRunWebhook } from '../../daemon/dry-run.js';
 import type { CliIo } from '../io.js';
 import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
 
@@ -64,6 +66,75 @@ export function registerTrigger(program: Command, ctx: Ctx): void {
       }
       if (rows.length === 0) ctx.io.stdout('No triggers.\n');
       for (const row of rows) ctx.io.stdout(`${row.id}  ${row.provider}  ${row.workflowId}  ${row.workspacePath}\n`);
+    });
+  trigger
+    .command('test <id>')
+    .description('dry run of a webhook payload: condition, goal, workflow, workspace (nothing is dispatched)')
+    .option('--payload <file>', 'JSON payload file (default: {})')
+    .option('--config <file>', 'triggers file')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { payload?: string; config?: string; json?: boolean }) => {
+      const config = loadFromDisk(ctx.io, options.config);
+      if (hasErrors(config.findings)) {
+        for (const finding of config.findings) ctx.io.stderr(`${formatFinding(finding)}\n`);
+        ctx.io.stderr(`${path.basename(config.file)} has errors; fix them first (worktrain trigger validate)\n`);
+        ctx.setExitCode(WT_EXIT.failed);
+        return;
+      }
+      const found = config.triggers.find((t) => t.id === id);
+      if (found === undefined) {
+        const known = config.triggers.map((t) => t.id).join(', ');
+        ctx.io.stderr(`Unknown trigger: ${id} (${known === '' ? 'no triggers defined' : `known: ${known}`})\n`);
+        ctx.setExitCode(WT_EXIT.failed);
+        return;
+      }
+      if (found.provider !== 'generic') {
+        ctx.io.stderr(
+          `Trigger ${id} (${found.provider}) is not a webhook trigger; trigger test dry-runs generic (webhook) triggers\n`,
+        );
+        ctx.setExitCode(WT_EXIT.failed);
+        return;
+      }
+      let payload: unknown = {};
+      if (options.payload !== undefined) {
+        const file = path.resolve(ctx.io.cwd, options.payload);
+        try {
+          payload = JSON.parse(readFileSync(file, 'utf8'));
+        } catch (error) {
+          ctx.io.stderr(`Cannot read the payload ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+          ctx.setExitCode(WT_EXIT.failed);
+          return;
+        }
+        if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+          ctx.io.stderr(`The payload ${file} must hold a JSON object\n`);
+          ctx.setExitCode(WT_EXIT.failed);
+          return;
+        }
+      }
+      const result = dryRunWebhook(found, payload as { [key: string]: unknown });
+      if (options.json === true) {
+        ctx.io.stdout(`${JSON.stringify(result)}\n`);
+        return;
+      }
+      const lines = [
+        `Trigger ${id}: dry run, nothing dispatched.`,
+        `Signature: ${found.hmacSecret === undefined ? 'none required' : 'required (not checked by the dry run)'}`,
+      ];
+      if (result.conditions.length === 0) lines.push('dispatchCondition: none');
+      else {
+        lines.push(`dispatchCondition: ${result.conditionHolds}`);
+        for (const c of result.conditions)
+          lines.push(`  ${c.payloadPath} = ${JSON.stringify(c.value) ?? 'missing'} ${c.expected}: ${c.holds}`);
+      }
+      lines.push(`Result: ${result.summary}`);
+      if (result.goal !== null) lines.push(`Goal: ${result.goal}`);
+      lines.push(`Workflow: ${result.workflowId}`, `Workspace: ${result.workspacePath}`);
+      if (result.dedupeKey !== null) lines.push(`Dedupe key: ${result.dedupeKey}`);
+      if (result.context !== null) {
+        const { payload: _payload, ...rest } = result.context;
+        lines.push(`Context: ${JSON.stringify(rest)}${_payload === undefined ? '' : ' (+ payload)'}`);
+      }
+      ctx.io.stdout(`${lines.join('\n')}\n`);
     });
 }
 

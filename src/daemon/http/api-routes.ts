@@ -25,7 +25,7 @@ export interface ApiContext {
   readonly now: () => number;
 }
 
-type Status = 200 | 202 | 400 | 404 | 409 | 429;
+type Status = 200 | 202 | 400 | 404 | 409 | 429 | 503;
 
 const fail = (c: Context, status: Status, code: string, error: string, field?: string) =>
   c.json({ success: false, error, code, ...(field === undefined ? {} : { field }) }, status);
@@ -59,6 +59,7 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
       running: core.queue.running,
       queued: core.queue.queued,
       parked: core.sessions.list().filter((s) => s.state === 'parked').length,
+      ...core.pause,
       triggers: { total: core.config.triggers.length },
     }),
   );
@@ -99,6 +100,9 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
       return fail(c, 400, 'VALIDATION_ERROR', `${field || 'body'}: ${issue?.message ?? 'invalid'}`, field);
     }
     const body = parsed.data;
+    if (core.isPaused('triggerId' in body ? body.triggerId : AD_HOC_TRIGGER)) {
+      return fail(c, 503, 'DISPATCH_PAUSED', 'Dispatch is paused (kill switch engaged)');
+    }
     const sessionId = randomUUID();
     let dispatch: Dispatch;
     if ('triggerId' in body) {
@@ -197,6 +201,20 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
     if (!result.ok) return fail(c, statusOf(result.code), result.code, result.message);
     return success(c, { sessionId: result.session.sessionId, previousState: result.previousState });
   });
+
+  http.post('/api/v2/kill-switch', async (c) => {
+    const body = z
+      .object({ triggerId: z.string().min(1).optional(), reason: z.string().optional() })
+      .safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success) return fail(c, 400, 'VALIDATION_ERROR', 'triggerId and reason must be strings');
+    const { triggerId, reason } = body.data;
+    if (triggerId !== undefined && !core.config.triggers.some((t) => t.id === triggerId)) {
+      return fail(c, 404, 'TRIGGER_NOT_FOUND', `Unknown trigger: ${triggerId}`, 'triggerId');
+    }
+    return success(c, core.killSwitch(triggerId, reason));
+  });
+
+  http.delete('/api/v2/kill-switch', (c) => success(c, core.unpause(c.req.query('triggerId'))));
 
   http.get('/api/v2/events', (c) => {
     const sessionFilter = c.req.query('sessionId');

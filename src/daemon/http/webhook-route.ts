@@ -32,6 +32,10 @@ export function registerWebhookRoute(app: Hono, core: DaemonCore): void {
     const payload = parsePayload(body, c.req.header('content-type'));
     if (!payload.ok) return c.json({ error: payload.error }, 400);
     if (c.req.header('x-github-event') === 'ping') return c.json({ status: 'pong' }, 200);
+    if (core.isPaused(triggerId)) {
+      core.events.emit('dispatch_ignored', { triggerId, reason: 'paused' });
+      return c.json({ error: 'Dispatch is paused (kill switch engaged)' }, 503);
+    }
     const goal = goalFor(trigger, payload.value);
     if (!goal.ok) return c.json({ error: goal.error }, 400);
     if (!conditionsHold(trigger.dispatchCondition, payload.value)) {
