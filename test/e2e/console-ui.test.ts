@@ -166,6 +166,26 @@ describe.skipIf(skip)('console UI in Chromium', () => {
     await page.close();
   });
 
+  it('lists the keyboard shortcuts on ? and switches tabs with g w and g s', async () => {
+    const page = await newPage();
+    await page.goto(`${c.origin}/console/`);
+    await expect.poll(() => rows(page).count()).toBe(4);
+    await page.keyboard.press('?');
+    const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await expect.poll(() => dialog.count()).toBe(1);
+    expect(await dialog.textContent()).toContain('Focus the search box');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    await page.keyboard.press('g');
+    await page.keyboard.press('w');
+    await expect.poll(() => page.locator('[data-testid="workflow-card"]').count()).toBe(2);
+    expect(new URL(page.url()).pathname).toBe('/console/workflows');
+    await page.keyboard.press('g');
+    await page.keyboard.press('s');
+    await expect.poll(() => rows(page).count()).toBe(4);
+    await page.close();
+  });
+
   it('runs no animation on the session view with reduced motion, and pulses the live node otherwise', async () => {
     const page = await newPage();
     const url = `${c.origin}/console/sessions/${c.fixture.sessions.blocked}`;
@@ -199,8 +219,12 @@ describe.skipIf(skip)('console UI in Chromium', () => {
     );
     const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(exitCode).toBe(0);
-    await expect.poll(() => page.getByText('live from elsewhere').count(), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => rows(page).filter({ hasText: 'live from elsewhere' }).count(), { timeout: 5_000 }).toBe(1);
     expect(await rows(page).count()).toBe(5);
+    await expect
+      .poll(() => page.locator('[data-testid="live-announcer"]').textContent())
+      .toContain('New session: live from elsewhere.');
+    expect(await page.locator('[data-testid="live-announcer"]').getAttribute('aria-live')).toBe('polite');
     expect(await page.evaluate('window.marker')).toBe(marker);
     await page.close();
   });

@@ -1,10 +1,11 @@
 // The shell: top bar with tabs and global search, the routed view, and the live channel (docs/console.md §3).
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useLiveUpdates } from './live.js';
 import { BASE, navigate, parseRoute, useLocation } from './router.js';
 import { SessionDetailView } from './views/SessionDetail.js';
 import { SessionsList } from './views/SessionsList.js';
+import { ShortcutsDialog } from './views/Shortcuts.js';
 import { WorkflowDetailView } from './views/WorkflowDetail.js';
 import { WorkflowsView } from './views/Workflows.js';
 
@@ -19,11 +20,17 @@ export function App() {
   const route = parseRoute(location.split('?')[0] ?? '');
   const live = useLiveUpdates(useQueryClient());
   const activeTab = route.view === 'session' ? 'sessions' : route.view === 'workflow' ? 'workflows' : route.view;
+  const [showShortcuts, setShowShortcuts] = useState(false);
 
   useEffect(() => {
     let pendingG = false;
     const onKey = (event: KeyboardEvent) => {
       if (isTyping(event)) return;
+      if (event.key === '?') {
+        setShowShortcuts((shown) => !shown);
+        return;
+      }
+      if (event.key === 'Escape') setShowShortcuts(false);
       if (event.key === 'g') {
         pendingG = true;
         return;
@@ -66,6 +73,15 @@ export function App() {
           <span className="badge muted" title="WorkTrain daemon">
             <span aria-hidden="true">○</span> Daemon offline
           </span>
+          <button
+            type="button"
+            className="badge"
+            aria-label="Keyboard shortcuts"
+            title="Keyboard shortcuts ( ? )"
+            onClick={() => setShowShortcuts(true)}
+          >
+            ?
+          </button>
         </div>
       </header>
       <main className="content">
@@ -80,6 +96,7 @@ export function App() {
           </section>
         )}
       </main>
+      {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 // The sessions list (docs/console.md §3.1): status, goal, workflow, workspace, branch, steps, age; search and
-// filters live in the URL; `/` focuses search, j/k move, Enter opens. New sessions arrive through the live channel.
+// filters live in the URL; `/` focuses search, j/k move, Enter opens. New sessions arrive through the live channel,
+// highlighted and announced in a polite live region.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { SessionSummary } from '../../../src/http/schemas.js';
@@ -31,6 +32,7 @@ export function SessionsList() {
   const search = useRef<HTMLInputElement>(null);
   const [text, setText] = useState(params.get('q') ?? '');
   const rows = sessions.data?.sessions ?? [];
+  const { announcement, fresh } = useArrivals(query, sessions.data?.sessions);
 
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(params);
@@ -113,6 +115,9 @@ export function SessionsList() {
           </button>
         )}
       </div>
+      <p className="visually-hidden" aria-live="polite" data-testid="live-announcer">
+        {announcement}
+      </p>
       {sessions.isError && <p className="error-text">Could not load sessions: {String(sessions.error.message)}</p>}
       {sessions.isSuccess && rows.length === 0 && (
         <p className="empty">
@@ -135,7 +140,13 @@ export function SessionsList() {
           </thead>
           <tbody>
             {rows.map((session, index) => (
-              <SessionRow key={session.sessionId} session={session} index={index} selected={index === selected} />
+              <SessionRow
+                key={session.sessionId}
+                session={session}
+                index={index}
+                selected={index === selected}
+                fresh={fresh.has(session.sessionId)}
+              />
             ))}
           </tbody>
         </table>
@@ -150,7 +161,41 @@ export function SessionsList() {
   );
 }
 
-function SessionRow(props: { session: SessionSummary; index: number; selected: boolean }) {
+/**
+ * New and newly finished sessions since the last answer to the same query: a sentence for the polite live region,
+ * and the ids of new rows, highlighted for a few seconds (docs/console.md §3.1, §6).
+ */
+function useArrivals(query: string, sessions: readonly SessionSummary[] | undefined) {
+  const seen = useRef<{ query: string; status: Map<string, SessionSummary['status']> } | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => {
+    if (sessions === undefined) return;
+    const before = seen.current?.query === query ? seen.current.status : null;
+    seen.current = { query, status: new Map(sessions.map((s) => [s.sessionId, s.status])) };
+    if (before === null) return;
+    const arrived = sessions.filter((s) => !before.has(s.sessionId));
+    const finished = sessions.filter((s) => {
+      const was = before.get(s.sessionId);
+      return was !== undefined && was !== s.status && (s.status === 'complete' || s.status === 'complete_with_gaps');
+    });
+    const label = (s: SessionSummary) => s.title ?? s.goal ?? s.sessionId;
+    const sentences = [
+      ...arrived.map((s) => `New session: ${label(s)}.`),
+      ...finished.map((s) => `Session finished: ${label(s)}.`),
+    ];
+    if (sentences.length > 0) setAnnouncement(sentences.join(' '));
+    if (arrived.length > 0) setFresh(new Set(arrived.map((s) => s.sessionId)));
+  }, [query, sessions]);
+  useEffect(() => {
+    if (fresh.size === 0) return;
+    const timer = setTimeout(() => setFresh(new Set()), 4_000);
+    return () => clearTimeout(timer);
+  }, [fresh]);
+  return { announcement, fresh };
+}
+
+function SessionRow(props: { session: SessionSummary; index: number; selected: boolean; fresh: boolean }) {
   const { session } = props;
   const status = STATUS[session.status];
   const href = sessionPath(session.sessionId);
@@ -159,7 +204,7 @@ function SessionRow(props: { session: SessionSummary; index: number; selected: b
       data-testid="session-row"
       data-session-id={session.sessionId}
       data-row-index={props.index}
-      className={props.selected ? 'selected' : undefined}
+      className={[props.selected ? 'selected' : '', props.fresh ? 'fresh' : ''].join(' ').trim() || undefined}
       aria-selected={props.selected}
     >
       <td>
