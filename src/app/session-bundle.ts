@@ -243,6 +243,8 @@ export const ID_FIELDS = {
   attemptId: 'attempt',
 } as const;
 
+const ID_PATTERNS = { run: /^run_[A-Za-z0-9]+$/, node: /^node_[A-Za-z0-9]+$/, attempt: /^attempt_[A-Za-z0-9]+$/ };
+
 const REQUIRED_DATA: { readonly [K in EventKind]: readonly string[] } = {
   session_created: ['workspacePath', 'createdAtMs'],
   observation_recorded: ['key', 'value'],
@@ -275,7 +277,8 @@ function checkEvents(bundle: SessionBundle): string | null {
     const at = `events[${index}] (${event.kind})`;
     if (event.seq !== index) return `${at} has seq ${event.seq}, expected ${index}.`;
     if (event.sessionId !== bundle.sessionId) return `${at} belongs to ${event.sessionId}, not ${bundle.sessionId}.`;
-    if ((index === 0) !== (event.kind === 'session_created')) return `${at}: session_created must be the first event.`;
+    if ((index === 0) !== (event.kind === 'session_created'))
+      return `${at}: session_created must come first, and only once.`;
     if (dedupeKeys.has(event.dedupeKey)) return `${at} repeats dedupeKey "${event.dedupeKey}".`;
     dedupeKeys.add(event.dedupeKey);
     const data = event.data as unknown as { readonly [key: string]: unknown };
@@ -288,7 +291,7 @@ function checkEvents(bundle: SessionBundle): string | null {
       for (const [field, prefix] of Object.entries(ID_FIELDS)) {
         const id = (fields as { readonly [key: string]: unknown })[field];
         if (id === undefined || (id === null && field === 'parentNodeId')) continue;
-        if (typeof id !== 'string' || !new RegExp(`^${prefix}_[A-Za-z0-9]+$`).test(id)) {
+        if (typeof id !== 'string' || !ID_PATTERNS[prefix].test(id)) {
           return `${at}: ${where}${field} ${JSON.stringify(id)} is not a ${prefix}_ id.`;
         }
       }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import type { StepResponse } from '../../src/app/execution-response.js';
+import { chainHash, eventHash } from '../../src/app/session-bundle.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
 import {
   asStep,
@@ -422,7 +423,6 @@ describe('workrail sessions export and import', () => {
     const bundle = (await exportBundle(t.home, sessionId)) as unknown as Bundle & { sessionId: string };
     const other = (await exportBundle(t.home, loopSession(t).sessionId)) as unknown as Bundle;
     bundle.events.push({ ...other.events[other.events.length - 1]!, seq: bundle.events.length });
-    const { eventHash, chainHash } = await import('../../src/app/session-bundle.js');
     bundle.integrity.eventHashes = bundle.events.map(eventHash);
     bundle.integrity.eventCount = bundle.events.length;
     bundle.integrity.chainHash = chainHash(
