@@ -1,13 +1,19 @@
 // The shell: top bar with tabs and global search, the routed view, and the live channel (docs/console.md §3).
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useLiveUpdates } from './live.js';
 import { BASE, navigate, parseRoute, useLocation } from './router.js';
-import { SessionDetailView } from './views/SessionDetail.js';
 import { SessionsList } from './views/SessionsList.js';
 import { ShortcutsDialog } from './views/Shortcuts.js';
-import { WorkflowDetailView } from './views/WorkflowDetail.js';
 import { WorkflowsView } from './views/Workflows.js';
+
+// The graph (@xyflow/react, elkjs) and Markdown views load on demand, so the sessions list paints sooner.
+const SessionDetailView = lazy(() =>
+  import('./views/SessionDetail.js').then((m) => ({ default: m.SessionDetailView })),
+);
+const WorkflowDetailView = lazy(() =>
+  import('./views/WorkflowDetail.js').then((m) => ({ default: m.WorkflowDetailView })),
+);
 
 const TABS = [
   { view: 'sessions', label: 'Sessions', href: `${BASE}/` },
@@ -85,16 +91,18 @@ export function App() {
         </div>
       </header>
       <main className="content">
-        {route.view === 'sessions' && <SessionsList />}
-        {route.view === 'session' && <SessionDetailView sessionId={route.sessionId} nodeId={route.nodeId} />}
-        {route.view === 'workflows' && <WorkflowsView />}
-        {route.view === 'workflow' && <WorkflowDetailView workflowId={route.workflowId} />}
-        {route.view === 'daemon' && (
-          <section className="panel empty">
-            <h1>Daemon</h1>
-            <p>Daemon offline: WorkTrain is not running. Start it with `worktrain daemon`; its status appears here.</p>
-          </section>
-        )}
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          {route.view === 'sessions' && <SessionsList />}
+          {route.view === 'session' && <SessionDetailView sessionId={route.sessionId} nodeId={route.nodeId} />}
+          {route.view === 'workflows' && <WorkflowsView />}
+          {route.view === 'workflow' && <WorkflowDetailView workflowId={route.workflowId} />}
+          {route.view === 'daemon' && (
+            <section className="panel empty">
+              <h1>Daemon</h1>
+              <p>Daemon offline: WorkTrain is not running. Start it with `worktrain daemon`; its status appears here.</p>
+            </section>
+          )}
+        </Suspense>
       </main>
       {showShortcuts && <ShortcutsDialog onClose={() => setShowShortcuts(false)} />}
     </div>
