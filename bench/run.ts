@@ -7,8 +7,9 @@ import { consoleBenchmarks } from './console.js';
 import { type BenchModule, type BenchResult, measure } from './harness.js';
 import { mcpBenchmarks } from './mcp.js';
 import { workflowBenchmarks } from './workflow.js';
+import { worktrainBenchmarks } from './worktrain.js';
 
-const MODULES: readonly BenchModule[] = [workflowBenchmarks, mcpBenchmarks, consoleBenchmarks];
+const MODULES: readonly BenchModule[] = [workflowBenchmarks, mcpBenchmarks, consoleBenchmarks, worktrainBenchmarks];
 
 const only = process.argv[2];
 const results: BenchResult[] = [];

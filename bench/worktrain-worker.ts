@@ -1,0 +1,291 @@
+// Runs the WorkTrain daemons of bench/worktrain.ts on a worker thread, with the scripted LLM server beside them. The
+// bench harness times synchronous calls, so the main thread posts one operation, blocks on an Atomics flag, and reads
+// the reply when the worker is done (the pattern of mcp-client-worker.ts).
+//
+// Daemon A talks to the scripted LLM server over HTTP (webhook latency, 100 concurrent sessions). Daemon B gets its
+// model replies from an in-process gate the main thread opens one turn at a time, so a measured turn is the agent
+// loop, complete_step (engine + store) and the events, with no network in between.
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { type RunningDaemon, startDaemon } from '../src/daemon/daemon.js';
+import type { ModelRequest, ModelResponse, Provider } from '../src/daemon/providers/types.js';
+import { API_KEY, startScriptedLlmServer } from '../test/support/scripted-llm-server.js';
+
+export type WorkerRequest =
+  | { readonly op: 'setup' }
+  | { readonly op: 'webhook'; readonly n: number }
+  | { readonly op: 'burst'; readonly round: number; readonly size: number }
+  | { readonly op: 'turnsStart' }
+  | { readonly op: 'turn'; readonly n: number }
+  | { readonly op: 'close' };
+
+export interface WorkerReply {
+  readonly ok: boolean;
+  readonly value?: unknown;
+  readonly error?: string;
+}
+
+export interface BurstResult {
+  readonly completed: number;
+  readonly failures: readonly string[];
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
+const SECRET = 'bench-webhook-secret-0123456789';
+const NOTES = 'Did the work of this step and checked the result carefully; nothing else needed changing here.';
+const FIXTURE = path.resolve(import.meta.dirname, '../test/fixtures/llm/wt-fixture-workflow.json');
+const LOOP_WORKFLOW = {
+  id: 'bench.turns',
+  name: 'Bench turns',
+  description: 'A start step, then a loop of 999 passes.',
+  version: '1.0.0',
+  steps: [
+    { id: 'start', title: 'Start', prompt: 'Start.' },
+    {
+      id: 'passes',
+      type: 'loop',
+      title: 'Passes',
+      loop: { type: 'for', count: 999, maxIterations: 1000 },
+      body: [{ id: 'work', title: 'Work', prompt: 'Pass {{currentIteration}}.' }],
+    },
+  ],
+};
+
+interface State {
+  readonly a: RunningDaemon;
+  readonly b: RunningDaemon;
+  readonly apiTokenB: string;
+  readonly closeLlm: () => Promise<void>;
+}
+
+let state: State | null = null;
+let benchWorkspace = '';
+/** Waiters for the first LLM request of a latency session, by goal marker. */
+const firstRequest = new Map<string, () => void>();
+/** The gate of daemon B: the pending model call and whoever waits for the next one. */
+let pendingTurn: ((response: ModelResponse) => void) | null = null;
+let nextCall: (() => void) | null = null;
+
+const quiet = () =>
+  new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+
+function workspace(): string {
+  const ws = mkdtempSync(path.join(tmpdir(), 'worktrain-bench-ws-'));
+  mkdirSync(path.join(ws, '.workrail', 'workflows'), { recursive: true });
+  writeFileSync(path.join(ws, '.workrail', 'workflows', 'wt-fixture.json'), readFileSync(FIXTURE));
+  writeFileSync(path.join(ws, '.workrail', 'workflows', 'bench-turns.json'), JSON.stringify(LOOP_WORKFLOW));
+  writeFileSync(path.join(ws, 'AGENTS.md'), '# Agent rules\nKeep changes small.\n');
+  return ws;
+}
+
+async function setup(): Promise<null> {
+  const llm = await startScriptedLlmServer({
+    script: (request) => {
+      const marker = /bench-latency-\d+/.exec(request.lastUserText)?.[0];
+      if (marker !== undefined && firstRequest.has(marker)) {
+        firstRequest.get(marker)?.();
+        firstRequest.delete(marker);
+        // Latency sessions wait here, idle, until the kill switch ends them after the case.
+        return { text: 'Thinking.', delayMs: 600_000 };
+      }
+      return { toolCalls: [{ name: 'complete_step', input: { notes: `${NOTES} (${request.turn})` } }] };
+    },
+  });
+  const ws = workspace();
+  const homeA = mkdtempSync(path.join(tmpdir(), 'worktrain-bench-a-'));
+  writeFileSync(
+    path.join(homeA, 'triggers.yml'),
+    `triggers:
+  - id: bench
+    provider: generic
+    workflowId: acme.wt-fixture
+    workspacePath: ${ws}
+    goalTemplate: "{{$.goal}}"
+    hmacSecret: $BENCH_SECRET
+    concurrency: 400
+    maxQueueDepth: 400
+    agentConfig:
+      provider: anthropic
+      baseUrl: ${llm.anthropicBaseUrl}
+      apiKey: $LLM_KEY
+`,
+  );
+  const common = {
+    PATH: process.env.PATH ?? '',
+    WORKFLOW_INCLUDE_USER: 'false',
+    WORKTRAIN_MAX_CONCURRENT_SESSIONS: '400',
+  };
+  const a = await startDaemon({
+    env: { ...common, HOME: homeA, WORKRAIL_HOME: homeA, BENCH_SECRET: SECRET, LLM_KEY: API_KEY },
+    port: 0,
+    logLevel: 'warn',
+    logDestination: quiet(),
+  });
+  if (!a.ok) throw new Error(`daemon A did not start: ${a.message}`);
+
+  const homeB = mkdtempSync(path.join(tmpdir(), 'worktrain-bench-b-'));
+  const gate: Provider = {
+    name: 'anthropic',
+    model: 'bench-gate',
+    complete: (request: ModelRequest) =>
+      new Promise((resolve, reject) => {
+        request.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        pendingTurn = resolve;
+        nextCall?.();
+      }),
+  };
+  const b = await startDaemon({
+    env: { ...common, HOME: homeB, WORKRAIL_HOME: homeB, ANTHROPIC_API_KEY: API_KEY },
+    port: 0,
+    logLevel: 'warn',
+    logDestination: quiet(),
+    providerFor: () => gate,
+  });
+  if (!b.ok) throw new Error(`daemon B did not start: ${b.message}`);
+  state = {
+    a: a.daemon,
+    b: b.daemon,
+    apiTokenB: readFileSync(path.join(homeB, 'api-token'), 'utf8').trim(),
+    closeLlm: () => llm.close(),
+  };
+  benchWorkspace = ws;
+  return null;
+}
+
+async function postWebhook(daemon: RunningDaemon, goal: string): Promise<string> {
+  const body = JSON.stringify({ goal });
+  const signature = createHmac('sha256', SECRET).update(body).digest('hex');
+  const response = await fetch(`${daemon.url}/webhook/bench`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-workrail-signature': `sha256=${signature}` },
+    body,
+  });
+  const answer = (await response.json()) as { status?: string; sessionId?: string; error?: string };
+  if (response.status !== 202 || answer.status !== 'accepted' || answer.sessionId === undefined) {
+    throw new Error(`webhook answered ${response.status}: ${JSON.stringify(answer)}`);
+  }
+  return answer.sessionId;
+}
+
+/** POST a signed webhook and resolve when its session's first LLM request reaches the scripted server. */
+async function webhook(n: number): Promise<null> {
+  const s = need();
+  const marker = `bench-latency-${n}`;
+  const seen = new Promise<void>((resolve) => firstRequest.set(marker, resolve));
+  await postWebhook(s.a, `Benchmark ${marker} task`);
+  await seen;
+  return null;
+}
+
+/** `size` webhooks at once; resolves when every session has ended. */
+async function burst(round: number, size: number): Promise<BurstResult> {
+  const s = need();
+  const ids = await Promise.all(
+    Array.from({ length: size }, (_, i) => postWebhook(s.a, `Benchmark burst ${round}-${i}`)),
+  );
+  for (;;) {
+    const ended = ids.map((id) => s.a.core.sessions.find(id)).filter((f) => f.kind === 'found');
+    if (ended.every((f) => f.kind === 'found' && f.session.state === 'completed') && ended.length === size) {
+      const failures = ended.flatMap((f) =>
+        f.kind === 'found' && f.session.outcome !== 'success'
+          ? [`${f.session.sessionId}: ${f.session.outcome} ${f.session.detail ?? ''}`]
+          : [],
+      );
+      const memory = process.memoryUsage();
+      return { completed: size, failures, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Starts the one long session on daemon B and waits for its first model call. */
+async function turnsStart(): Promise<null> {
+  const s = need();
+  const called = new Promise<void>((resolve) => {
+    nextCall = resolve;
+  });
+  const response = await fetch(`${s.b.url}/api/v2/dispatch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.apiTokenB}` },
+    body: JSON.stringify({
+      workflowId: 'bench.turns',
+      goal: 'Benchmark the turns',
+      workspacePath: benchWorkspace,
+      agentConfig: { maxTurns: 5000 },
+    }),
+  });
+  if (response.status !== 202) throw new Error(`dispatch answered ${response.status}: ${await response.text()}`);
+  await called;
+  return null;
+}
+
+/** Answers the pending model call with complete_step and waits for the loop's next model call. */
+async function turn(n: number): Promise<null> {
+  const reply = pendingTurn;
+  if (reply === null) throw new Error('no model call is pending');
+  const called = new Promise<void>((resolve) => {
+    nextCall = resolve;
+  });
+  pendingTurn = null;
+  reply({
+    content: [{ type: 'tool_call', id: `toolu_${n}`, name: 'complete_step', input: { notes: `${NOTES} (${n})` } }],
+    stopReason: 'tool_use',
+    usage: { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 },
+  });
+  await called;
+  return null;
+}
+
+async function close(): Promise<null> {
+  const s = need();
+  s.a.core.killSwitch();
+  s.b.core.killSwitch();
+  await Promise.all([s.a.stop(), s.b.stop()]);
+  await s.closeLlm();
+  state = null;
+  return null;
+}
+
+function need(): State {
+  if (state === null) throw new Error('setup has not run');
+  return state;
+}
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'setup':
+      return setup();
+    case 'webhook':
+      return webhook(request.n);
+    case 'burst':
+      return burst(request.round, request.size);
+    case 'turnsStart':
+      return turnsStart();
+    case 'turn':
+      return turn(request.n);
+    case 'close':
+      return close();
+  }
+}
+
+port.on('message', async (request: WorkerRequest) => {
+  let reply: WorkerReply;
+  try {
+    reply = { ok: true, value: await handle(request) };
+  } catch (error) {
+    reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});
