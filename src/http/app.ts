@@ -42,7 +42,9 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   api.use('/sessions', etag());
   api.use('/workflows', etag());
   api.route('/', healthRoutes(options.version));
-  api.route('/', eventRoutes(options.feed, options.version));
+  const sessionExists = (sessionId: string) =>
+    deps.store.read((reader) => sessions.summary(reader, sessionId)) !== null;
+  api.route('/', eventRoutes(options.feed, options.version, sessionExists));
   api.route('/', daemonRoutes(options.daemonAddress ?? (() => null)));
   api.route('/', sessionRoutes(deps, sessions));
   api.route('/', workflowRoutes(deps));
