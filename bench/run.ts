@@ -3,13 +3,20 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { appBenchmarks } from './app.js';
 import { consoleBenchmarks } from './console.js';
 import { type BenchModule, type BenchResult, measure } from './harness.js';
 import { mcpBenchmarks } from './mcp.js';
 import { workflowBenchmarks } from './workflow.js';
 import { worktrainBenchmarks } from './worktrain.js';
 
-const MODULES: readonly BenchModule[] = [workflowBenchmarks, mcpBenchmarks, consoleBenchmarks, worktrainBenchmarks];
+const MODULES: readonly BenchModule[] = [
+  workflowBenchmarks,
+  mcpBenchmarks,
+  consoleBenchmarks,
+  worktrainBenchmarks,
+  appBenchmarks,
+];
 
 const only = process.argv[2];
 const results: BenchResult[] = [];
