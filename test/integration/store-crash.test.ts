@@ -347,7 +347,7 @@ async function runLane(lane: Lane, tally: Tally): Promise<void> {
 
 describe('crash safety', () => {
   it('after 200 SIGKILLs mid-advance every session is healthy and exactly before or after its in-flight call', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const tally: Tally = { kills: 0, acknowledgedCalls: 0, before: 0, after: 0 };
     const lanes = Array.from({ length: LANES }, newLane);
