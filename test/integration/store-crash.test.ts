@@ -271,6 +271,10 @@ function verifyAfterKill(lane: Lane, inFlight: ReadonlyMap<number, CrashChildMes
       expect(app.store.read((r) => r.checkHealth(sessionId))).toEqual({ kind: 'healthy' });
       expect(app.store.read((r) => r.loadSession(sessionId)).kind).toBe('ok');
     }
+    const live = dumpProjections(lane.dbPath);
+    expect(app.store.rebuildProjections()).toEqual({ ok: true, value: undefined });
+    expect(dumpProjections(lane.dbPath)).toEqual(live);
+
     const busy = new Set<SessionId>();
     for (const [slot, call] of inFlight) {
       if (call.t !== 'call' || call.op !== 'continue') continue;
@@ -289,10 +293,6 @@ function verifyAfterKill(lane: Lane, inFlight: ReadonlyMap<number, CrashChildMes
     const starting = [...inFlight].find(([, call]) => call.t === 'call' && call.op === 'start');
     if (starting === undefined) expect(orphans).toEqual([]);
     else tally[resolveStart(app, lane, starting[0], orphans)] += 1;
-
-    const live = dumpProjections(lane.dbPath);
-    expect(app.store.rebuildProjections()).toEqual({ ok: true, value: undefined });
-    expect(dumpProjections(lane.dbPath)).toEqual(live);
   } finally {
     app.close();
   }
