@@ -59,7 +59,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
 
   /** The checks whose cost does not grow with the graph: log sequence, row counts, pinned workflow. */
   const checkHead = (sessionId: SessionId): HeadCheck => {
-    const seqs = q.seqStats.get(sessionId) as { n: number; lo: number | null; hi: number | null };
+    const seqs = q.seqStats.get(sessionId, sessionId, sessionId) as { n: number; lo: number | null; hi: number | null };
     const row = q.session.get(sessionId) as SessionRow | undefined;
     if (seqs.n === 0 && row === undefined) return { kind: 'not_found' };
     if (row === undefined) return unhealthy('corrupt_record', 'The session has events but no session record.');
@@ -293,7 +293,12 @@ function prepare(db: Database.Database) {
   const sk = '(SELECT sk FROM session_keys WHERE session_id = ?)';
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
-    seqStats: db.prepare(`SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM events WHERE sk = ${sk}`),
+    // Two index probes and one count: an aggregate min/max would visit every row a second time.
+    seqStats: db.prepare(
+      `SELECT (SELECT count(*) FROM events WHERE sk = ${sk}) AS n,
+              (SELECT seq FROM events WHERE sk = ${sk} ORDER BY seq LIMIT 1) AS lo,
+              (SELECT seq FROM events WHERE sk = ${sk} ORDER BY seq DESC LIMIT 1) AS hi`,
+    ),
     graphCounts: db.prepare(
       `SELECT (SELECT count(*) FROM nodes WHERE session_id = ?) AS nodes,
               (SELECT count(*) FROM edges WHERE session_id = ?) AS edges`,
