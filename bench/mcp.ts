@@ -11,6 +11,7 @@ import type { WorkerReply, WorkerRequest } from './mcp-client-worker.js';
 
 const STEPS = 5;
 const SEEDED_SESSIONS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 function workspace(): string {
   const ws = mkdtempSync(path.join(tmpdir(), 'workrail-bench-ws-'));
@@ -30,14 +31,16 @@ function workspace(): string {
 function clientWorker() {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(new URL('./mcp-client-worker.ts', import.meta.url), {
-    workerData: { port: port2, flag },
-    transferList: [port2],
-  });
+  // A worker does not inherit the tsx loader on Node 20, so it registers tsx before importing the TypeScript file.
+  const entry = new URL('./mcp-client-worker.ts', import.meta.url).href;
+  const bootstrap = `import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(entry)});`;
+  const worker = new Worker(bootstrap, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
   const request = (message: WorkerRequest): unknown => {
     Atomics.store(flag, 0, 0);
     port1.postMessage(message);
-    Atomics.wait(flag, 0, 0);
+    if (Atomics.wait(flag, 0, 0, REQUEST_TIMEOUT_MS) === 'timed-out') {
+      throw new Error(`bench client: no reply to ${message.op} within ${REQUEST_TIMEOUT_MS} ms`);
+    }
     const reply = receiveMessageOnPort(port1)?.message as WorkerReply | undefined;
     if (reply === undefined || !reply.ok) throw new Error(`bench client failed: ${reply?.error ?? 'no reply'}`);
     return reply.value;

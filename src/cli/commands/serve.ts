@@ -18,8 +18,8 @@ export function isServeInvocation(argv: readonly string[]): boolean {
 }
 
 const TTY_NOTE = `workrail: MCP server ready on stdio.
-  It answers an MCP client (Claude Code, Cursor, VS Code), not a terminal: add it to your client's MCP
-  configuration as the README shows, e.g. {"command": "npx", "args": ["-y", "workrail"]}.
+  It answers an MCP client (Claude Code, Cursor, VS Code), not a terminal. To connect one, add
+  {"command": "npx", "args": ["-y", "workrail"]} to its MCP configuration (README: "Connect your agent").
   To see what an agent receives, run \`workrail demo\`. Press Ctrl+C to stop.
 `;
 
