@@ -1,5 +1,5 @@
 // The process store-crash.test.ts kills: it advances a few sessions round-robin through the real use cases, as fast
-// as it can, until SIGKILL. Each call is reported on stdout before it starts (`call`) and after it returned (`ack`),
+// as it can, until SIGKILL (after `maxCalls` calls it waits for the kill, so a late kill cannot pile up work). Each call is reported on stdout before it starts (`call`) and after it returned (`ack`),
 // with a digest of the session's event log as the call left it, so the parent knows the last acknowledged state and
 // the call in flight. Input: a CrashChildInput as JSON in $CRASH_CHILD_INPUT (the test imports the helpers below).
 import { createHash } from 'node:crypto';
@@ -18,6 +18,7 @@ export interface CrashChildInput {
   readonly slots: readonly (string | null)[];
   /** Makes notes and goals unique across rounds. */
   readonly round: number;
+  readonly maxCalls: number;
 }
 
 /** The state a call left a session in. */
@@ -71,7 +72,7 @@ function main(input: CrashChildInput): never {
     const events = app.store.read((r) => r.listEvents(sessionId));
     return { sessionId, token, lastSeq: events.length - 1, digest: eventsDigest(events) };
   };
-  for (let call = 0; ; call++) {
+  for (let call = 0; call < input.maxCalls; call++) {
     const slot = call % slots.length;
     const token = slots[slot];
     if (token === null || token === undefined) {
@@ -100,6 +101,7 @@ function main(input: CrashChildInput): never {
     sessions[slot] = sessionId;
     report({ t: 'ack', slot, mark: mark(sessionId, slots[slot]) });
   }
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 function failed(message: string): never {
