@@ -2,11 +2,12 @@
 // bench harness times synchronous calls, so the main thread posts one operation, blocks on an Atomics flag, and reads
 // the reply when the worker is done (the pattern of mcp-client-worker.ts).
 //
-// Daemon A talks to the scripted LLM server over HTTP (webhook latency, 100 concurrent sessions). Daemon B gets its
-// model replies from an in-process gate the main thread opens one turn at a time, so a measured turn is the agent
-// loop, complete_step (engine + store) and the events, with no network in between.
+// Daemon A talks to the scripted LLM server over HTTP (webhook latency, 100 concurrent sessions). The gated daemons
+// (one with its store on disk, one on tmpfs) get their model replies from an in-process gate the main thread opens
+// one turn at a time, so a measured turn is the agent loop, complete_step (engine + store) and the events, with no
+// network in between.
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,9 +20,12 @@ export type WorkerRequest =
   | { readonly op: 'setup' }
   | { readonly op: 'webhook'; readonly n: number }
   | { readonly op: 'burst'; readonly round: number; readonly size: number }
-  | { readonly op: 'turnsStart' }
-  | { readonly op: 'turn'; readonly n: number }
+  | { readonly op: 'turnsStart'; readonly store: StoreKind }
+  | { readonly op: 'turn'; readonly store: StoreKind; readonly n: number }
   | { readonly op: 'close' };
+
+/** Where a gated daemon keeps its store: the system temp dir (a disk, fsync included) or tmpfs (/dev/shm). */
+export type StoreKind = 'disk' | 'tmpfs';
 
 export interface WorkerReply {
   readonly ok: boolean;
@@ -57,10 +61,17 @@ const LOOP_WORKFLOW = {
   ],
 };
 
+/** A daemon whose model is a gate: each call waits until `turn` answers it. */
+interface Gated {
+  readonly daemon: RunningDaemon;
+  readonly apiToken: string;
+  pending: ((response: ModelResponse) => void) | null;
+  onCall: (() => void) | null;
+}
+
 interface State {
   readonly a: RunningDaemon;
-  readonly b: RunningDaemon;
-  readonly apiTokenB: string;
+  readonly gated: { readonly [kind in StoreKind]: Gated };
   readonly closeLlm: () => Promise<void>;
 }
 
@@ -68,9 +79,6 @@ let state: State | null = null;
 let benchWorkspace = '';
 /** Waiters for the first LLM request of a latency session, by goal marker. */
 const firstRequest = new Map<string, () => void>();
-/** The gate of daemon B: the pending model call and whoever waits for the next one. */
-let pendingTurn: ((response: ModelResponse) => void) | null = null;
-let nextCall: (() => void) | null = null;
 
 const quiet = () =>
   new Writable({
@@ -133,29 +141,9 @@ async function setup(): Promise<null> {
   });
   if (!a.ok) throw new Error(`daemon A did not start: ${a.message}`);
 
-  const homeB = mkdtempSync(path.join(tmpdir(), 'worktrain-bench-b-'));
-  const gate: Provider = {
-    name: 'anthropic',
-    model: 'bench-gate',
-    complete: (request: ModelRequest) =>
-      new Promise((resolve, reject) => {
-        request.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-        pendingTurn = resolve;
-        nextCall?.();
-      }),
-  };
-  const b = await startDaemon({
-    env: { ...common, HOME: homeB, WORKRAIL_HOME: homeB, ANTHROPIC_API_KEY: API_KEY },
-    port: 0,
-    logLevel: 'warn',
-    logDestination: quiet(),
-    providerFor: () => gate,
-  });
-  if (!b.ok) throw new Error(`daemon B did not start: ${b.message}`);
   state = {
     a: a.daemon,
-    b: b.daemon,
-    apiTokenB: readFileSync(path.join(homeB, 'api-token'), 'utf8').trim(),
+    gated: { disk: await gatedDaemon(tmpdir(), common), tmpfs: await gatedDaemon(tmpfsDir(), common) },
     closeLlm: () => llm.close(),
   };
   benchWorkspace = ws;
@@ -208,15 +196,50 @@ async function burst(round: number, size: number): Promise<BurstResult> {
   }
 }
 
-/** Starts the one long session on daemon B and waits for its first model call. */
-async function turnsStart(): Promise<null> {
-  const s = need();
-  const called = new Promise<void>((resolve) => {
-    nextCall = resolve;
+async function gatedDaemon(base: string, common: { readonly [name: string]: string }): Promise<Gated> {
+  const home = mkdtempSync(path.join(base, 'worktrain-bench-gated-'));
+  let gated: Gated | null = null;
+  const gate: Provider = {
+    name: 'anthropic',
+    model: 'bench-gate',
+    complete: (request: ModelRequest) =>
+      new Promise((resolve, reject) => {
+        request.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        if (gated === null) throw new Error('gate used before setup');
+        gated.pending = resolve;
+        gated.onCall?.();
+      }),
+  };
+  const started = await startDaemon({
+    env: { ...common, HOME: home, WORKRAIL_HOME: home, ANTHROPIC_API_KEY: API_KEY },
+    port: 0,
+    logLevel: 'warn',
+    logDestination: quiet(),
+    providerFor: () => gate,
   });
-  const response = await fetch(`${s.b.url}/api/v2/dispatch`, {
+  if (!started.ok) throw new Error(`gated daemon did not start: ${started.message}`);
+  gated = {
+    daemon: started.daemon,
+    apiToken: readFileSync(path.join(home, 'api-token'), 'utf8').trim(),
+    pending: null,
+    onCall: null,
+  };
+  return gated;
+}
+
+function tmpfsDir(): string {
+  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+/** Starts the one long session of a gated daemon and waits for its first model call. */
+async function turnsStart(kind: StoreKind): Promise<null> {
+  const g = need().gated[kind];
+  const called = new Promise<void>((resolve) => {
+    g.onCall = resolve;
+  });
+  const response = await fetch(`${g.daemon.url}/api/v2/dispatch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.apiTokenB}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${g.apiToken}` },
     body: JSON.stringify({
       workflowId: 'bench.turns',
       goal: 'Benchmark the turns',
@@ -230,13 +253,14 @@ async function turnsStart(): Promise<null> {
 }
 
 /** Answers the pending model call with complete_step and waits for the loop's next model call. */
-async function turn(n: number): Promise<null> {
-  const reply = pendingTurn;
+async function turn(kind: StoreKind, n: number): Promise<null> {
+  const g = need().gated[kind];
+  const reply = g.pending;
   if (reply === null) throw new Error('no model call is pending');
   const called = new Promise<void>((resolve) => {
-    nextCall = resolve;
+    g.onCall = resolve;
   });
-  pendingTurn = null;
+  g.pending = null;
   reply({
     content: [{ type: 'tool_call', id: `toolu_${n}`, name: 'complete_step', input: { notes: `${NOTES} (${n})` } }],
     stopReason: 'tool_use',
@@ -248,9 +272,9 @@ async function turn(n: number): Promise<null> {
 
 async function close(): Promise<null> {
   const s = need();
-  s.a.core.killSwitch();
-  s.b.core.killSwitch();
-  await Promise.all([s.a.stop(), s.b.stop()]);
+  const daemons = [s.a, s.gated.disk.daemon, s.gated.tmpfs.daemon];
+  for (const daemon of daemons) daemon.core.killSwitch();
+  await Promise.all(daemons.map((daemon) => daemon.stop()));
   await s.closeLlm();
   state = null;
   return null;
@@ -270,9 +294,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'burst':
       return burst(request.round, request.size);
     case 'turnsStart':
-      return turnsStart();
+      return turnsStart(request.store);
     case 'turn':
-      return turn(request.n);
+      return turn(request.store, request.n);
     case 'close':
       return close();
   }
