@@ -3,7 +3,6 @@
 // transport and the store and return 0.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createApp } from '../../app/index.js';
-import { startHttpServer } from '../../mcp/http.js';
 import { createLogger, type Logger } from '../../mcp/logger.js';
 import { createMcpServer } from '../../mcp/server.js';
 import { startStdioServer } from '../../mcp/stdio.js';
@@ -41,6 +40,8 @@ export async function serve(argv: readonly string[], io: CliIo): Promise<number>
       await stdio.close();
       return EXIT.ok;
     }
+    // Loaded only here: Hono and the HTTP transport would add to the start-up of every stdio server.
+    const { startHttpServer } = await import('../../mcp/http.js');
     const started = await startHttpServer({ host: options.host, port: options.port, createServer: newServer, logger });
     if (!started.ok) {
       io.stderr(`workrail: ${started.error.message} Choose another port with --port <n>.\n`);
