@@ -48,8 +48,10 @@ export async function startDaemonProcess(ctx: Ctx, options: StartOptions): Promi
   const deadline = Date.now() + parseDuration(options.timeout);
 
   const viaService = serviceStartCommand(io.env);
-  let exited: { code: number | null; signal: string | null } | null = null;
-  let childPid: number | null = null;
+  const spawned: { pid: number | null; exit: { code: number | null; signal: string | null } | null } = {
+    pid: null,
+    exit: null,
+  };
   if (viaService !== null) {
     const failure = runManager(viaService, io.env);
     if (failure !== null) {
@@ -71,16 +73,16 @@ export async function startDaemonProcess(ctx: Ctx, options: StartOptions): Promi
       stdio: ['ignore', out, out],
     });
     closeSync(out);
-    childPid = child.pid ?? null;
+    spawned.pid = child.pid ?? null;
     child.on('exit', (code, signal) => {
-      exited = { code, signal };
+      spawned.exit = { code, signal };
     });
     child.unref();
   }
 
   for (;;) {
     const lock = readDaemonLock(home);
-    if (lock !== null && (childPid === null || lock.pid === childPid) && lock.port !== 0) {
+    if (lock !== null && (spawned.pid === null || lock.pid === spawned.pid) && lock.port !== 0) {
       const health = await fetchHealth(lock);
       if (health !== null) {
         io.stdout(`WorkTrain daemon started (pid ${lock.pid}) on http://${lock.host}:${lock.port}. Log: ${logFile}\n`);
@@ -90,13 +92,14 @@ export async function startDaemonProcess(ctx: Ctx, options: StartOptions): Promi
         return;
       }
     }
-    const failedExit = exited as { code: number | null; signal: string | null } | null;
+    const failedExit = spawned.exit;
     if (failedExit !== null || Date.now() > deadline) {
       const why =
         failedExit !== null
           ? `exited with ${failedExit.code === null ? `signal ${failedExit.signal}` : `code ${failedExit.code}`}`
           : `did not answer GET /health within ${options.timeout}`;
-      if (failedExit === null && childPid !== null && processAlive(childPid)) process.kill(childPid, 'SIGTERM');
+      if (failedExit === null && spawned.pid !== null && processAlive(spawned.pid))
+        process.kill(spawned.pid, 'SIGTERM');
       const tail = logTail(logFile, logOffset);
       io.stderr(`WorkTrain daemon failed to start: it ${why}.${tail === '' ? '' : `\n${tail}`}\nLog: ${logFile}\n`);
       ctx.setExitCode(WT_EXIT.failed);
