@@ -2,6 +2,7 @@
 // lives in commands/worktrain-<group>.ts. Exit codes: 0 ok, 1 failure, 2 usage, 3 timed out, 4 daemon unreachable.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../daemon/version.js';
+import { registerWorktrainConsole } from './commands/worktrain-console.js';
 import { registerDaemon, untilSignal } from './commands/worktrain-daemon.js';
 import { registerDispatch } from './commands/worktrain-dispatch.js';
 import { registerInit } from './commands/worktrain-init.js';
@@ -34,6 +35,7 @@ export async function main(
   registerLogs(program, { io, setExitCode, untilStopped });
   registerKillSessions(program, { io, setExitCode });
   registerInit(program, { io, setExitCode });
+  registerWorktrainConsole(program, { io, setExitCode, untilStopped });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

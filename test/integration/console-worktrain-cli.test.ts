@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerWorktrainConsole } from '../../src/cli/commands/worktrain-console.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/worktrain.js';
 
 const homes: string[] = [];
 afterEach(() => {
@@ -34,11 +33,7 @@ describe('worktrain console', () => {
     const stopped = new Promise<void>((resolve) => {
       stop = resolve;
     });
-    let exitCode = 0;
-    const program = new Command('worktrain').exitOverride();
-    registerWorktrainConsole(program, { io, setExitCode: (code) => (exitCode = code), untilStopped: () => stopped });
-
-    const parsed = program.parseAsync(['console', '--port', '0'], { from: 'user' });
+    const parsed = main(['console', '--port', '0'], io, () => stopped);
     const url = await urlPrinted;
     const health = await fetch(new URL('/api/v2/health', url));
     expect(health.status).toBe(200);
@@ -46,8 +41,7 @@ describe('worktrain console', () => {
     expect(await sessions.json()).toMatchObject({ success: true, data: { sessions: [], totalCount: 0 } });
     expect(existsSync(path.join(home, 'console.lock'))).toBe(true);
     stop();
-    await parsed;
-    expect(exitCode).toBe(0);
+    expect(await parsed).toBe(0);
     expect(existsSync(path.join(home, 'console.lock'))).toBe(false);
   });
 });
