@@ -60,22 +60,29 @@ export function registerDemo(program: Command, context: CommandContext): void {
     .description('Play a sample workflow exactly as an agent receives it over MCP (in a temporary store).')
     .option('--dir <dir>', 'keep the demo store and workspace in <dir> instead of a temporary directory')
     .action(async (options: { dir?: string }) => {
+      // A reader that quits early (`| head`) closes stdout: play on quietly so the temporary store is still removed.
+      process.stdout.on('error', () => {});
       context.setExitCode(await runDemo(context.io, options));
     });
 }
 
 /** Plays the demo; returns 0, or 1 when a tool answers with an error (a bug: the script is fixed). */
 export async function runDemo(io: CliIo, options: { readonly dir?: string } = {}): Promise<number> {
-  const keep = options.dir !== undefined;
-  const root = keep ? path.resolve(io.cwd, options.dir ?? '') : mkdtempSync(path.join(tmpdir(), 'workrail-demo-'));
-  const home = path.join(root, 'home');
+  const root =
+    options.dir === undefined ? mkdtempSync(path.join(tmpdir(), 'workrail-demo-')) : path.resolve(io.cwd, options.dir);
+  try {
+    return await playIn(root, io, options.dir !== undefined);
+  } finally {
+    if (options.dir === undefined) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function playIn(root: string, io: CliIo, kept: boolean): Promise<number> {
   const workspace = path.join(root, 'workspace');
-  mkdirSync(path.join(workspace, '.workrail', 'workflows'), { recursive: true });
-  writeFileSync(
-    path.join(workspace, '.workrail', 'workflows', 'fix-flaky-test.json'),
-    `${JSON.stringify(DEMO_WORKFLOW, null, 2)}\n`,
-  );
-  const env = demoEnv(io.env, home);
+  const workflowsDir = path.join(workspace, '.workrail', 'workflows');
+  mkdirSync(workflowsDir, { recursive: true });
+  writeFileSync(path.join(workflowsDir, 'fix-flaky-test.json'), `${JSON.stringify(DEMO_WORKFLOW, null, 2)}\n`);
+  const env = demoEnv(io.env, path.join(root, 'home'));
   const app = createApp({ env });
   const context: CallContext = {
     deps: app,
@@ -85,7 +92,7 @@ export async function runDemo(io: CliIo, options: { readonly dir?: string } = {}
   };
   io.stdout(
     `WorkRail demo: an agent runs "${DEMO_WORKFLOW.name}" through the MCP tools. Below each → line is the exact\n` +
-      `text the tool returns to the agent. Store and workspace: ${root}${keep ? '' : ' (temporary, removed at the end)'}\n`,
+      `text the tool returns to the agent. Store and workspace: ${root}${kept ? '' : ' (temporary, removed at the end)'}\n`,
   );
   try {
     await play(workspace, narratedCall(io, context));
@@ -95,7 +102,6 @@ export async function runDemo(io: CliIo, options: { readonly dir?: string } = {}
     return EXIT.failed;
   } finally {
     app.close();
-    if (!keep) rmSync(root, { recursive: true, force: true });
   }
   io.stdout(
     `\nThat is the whole protocol. Connect your own agent as the README's "Connect your agent" section shows,\n` +
