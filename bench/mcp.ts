@@ -1,6 +1,6 @@
 // Benchmarks of the MCP server: the real binary (bin/workrail.mjs, built by `npm run bench`) driven through the
 // official MCP client over stdio. Each measured call is one round trip, client to server and back.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -146,7 +146,10 @@ export const mcpBenchmarks: BenchModule = {
         iterations: 50,
         warmup: 5,
         run: () => client.call('resume', 'resume_session', { workspacePath: seedWs, query: 'seeded task 4242' }),
-        teardown: () => client.stop(),
+        teardown: () => {
+          client.stop();
+          for (const dir of [home, ws, resumeHome, seedWs]) rmSync(dir, { recursive: true, force: true });
+        },
       },
     ];
   },
