@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { type App, createApp } from '../app/create-app.js';
 import { registerConsole } from './commands/console.js';
+import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
 import { isServeInvocation, serve } from './commands/serve.js';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerInspect(program, context);
   registerSessions(program, context);
   registerConsole(program, context);
+  registerDemo(program, context);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
