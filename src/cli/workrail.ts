@@ -7,10 +7,11 @@ import { registerConsole } from './commands/console.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
-import { isServeInvocation, serve } from './commands/serve.js';
+import { serve } from './commands/serve.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliIo, type CommandContext, EXIT, processIo } from './io.js';
+import { isServeInvocation } from './serve-invocation.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 

@@ -8,14 +8,6 @@ import { createMcpServer } from '../../mcp/server.js';
 import { startStdioServer } from '../../mcp/stdio.js';
 import { type CliIo, EXIT } from '../io.js';
 
-const SERVE_FLAGS = ['--http', '--port', '--host'];
-
-/** True for the argument lists that start the server: none at all, or serve flags first. */
-export function isServeInvocation(argv: readonly string[]): boolean {
-  const first = argv[0];
-  return first === undefined || SERVE_FLAGS.some((flag) => first === flag || first.startsWith(`${flag}=`));
-}
-
 const TTY_NOTE = `workrail: MCP server ready on stdio.
   It answers an MCP client (Claude Code, Cursor, VS Code), not a terminal. To connect one, add
   {"command": "npx", "args": ["-y", "workrail"]} to its MCP configuration (README: "Connect your agent").
