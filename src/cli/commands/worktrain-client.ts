@@ -43,6 +43,35 @@ export function daemonClient(io: CliIo, port?: string): DaemonClient {
   };
 }
 
+/** What a worktrain command needs to talk to the user. */
+export interface CommandIo {
+  readonly io: CliIo;
+  readonly setExitCode: (code: number) => void;
+}
+
+/**
+ * Sends one request and returns the answer's `data`. When the daemon is unreachable or refuses, says so on stderr
+ * (`refusal` prefixes the daemon's error), sets the exit code and returns null.
+ */
+export async function callDaemon<T>(
+  ctx: CommandIo,
+  client: DaemonClient,
+  request: { method: string; route: string; body?: unknown; refusal?: string },
+): Promise<T | null> {
+  const answer = await client.request(request.method, request.route, request.body);
+  if (answer === null) {
+    ctx.setExitCode(unreachable(ctx.io, client));
+    return null;
+  }
+  if (answer.json.success !== true) {
+    const prefix = request.refusal === undefined ? '' : `${request.refusal} (${String(answer.json.code)}): `;
+    ctx.io.stderr(`${prefix}${String(answer.json.error)}\n`);
+    ctx.setExitCode(WT_EXIT.failed);
+    return null;
+  }
+  return answer.json.data as T;
+}
+
 export function unreachable(io: CliIo, client: DaemonClient): number {
   io.stderr(`WorkTrain daemon is not reachable at ${client.baseUrl}. Start it with: worktrain daemon start\n`);
   return WT_EXIT.unreachable;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { formatFinding } from '../../daemon/config/findings.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import type { CliIo } from '../io.js';
-import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+import { callDaemon, daemonClient, WT_EXIT } from './worktrain-client.js';
 import { daemonStatus, startDaemonProcess, stopDaemonProcess } from './worktrain-daemon-process.js';
 import { installService, uninstallService } from './worktrain-service.js';
 
@@ -83,17 +83,11 @@ export function registerDaemon(program: Command, ctx: DaemonRunContext): void {
     .action(async (options: { trigger?: string; port?: string }) => {
       const client = daemonClient(ctx.io, options.port);
       const query = options.trigger === undefined ? '' : `?triggerId=${encodeURIComponent(options.trigger)}`;
-      const answer = await client.request('DELETE', `/api/v2/kill-switch${query}`);
-      if (answer === null) {
-        ctx.setExitCode(unreachable(ctx.io, client));
-        return;
-      }
-      if (answer.json.success !== true) {
-        ctx.io.stderr(`${String(answer.json.error)}\n`);
-        ctx.setExitCode(WT_EXIT.failed);
-        return;
-      }
-      const data = answer.json.data as { dispatchPaused: boolean; pausedTriggers: string[] };
+      const data = await callDaemon<{ dispatchPaused: boolean; pausedTriggers: string[] }>(ctx, client, {
+        method: 'DELETE',
+        route: `/api/v2/kill-switch${query}`,
+      });
+      if (data === null) return;
       ctx.io.stdout(
         data.dispatchPaused || data.pausedTriggers.length > 0
           ? `Still paused: ${data.dispatchPaused ? 'all triggers' : data.pausedTriggers.join(', ')}\n`

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { type DaemonClient, daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+import { callDaemon, type DaemonClient, daemonClient, WT_EXIT } from './worktrain-client.js';
 
 interface Ctx {
   readonly io: CliIo;
@@ -64,19 +64,16 @@ export function registerDispatch(program: Command, ctx: Ctx): void {
         return;
       }
       const client = daemonClient(ctx.io, options.port);
-      const answer = await client.request('POST', '/api/v2/dispatch', body);
-      if (answer === null) {
-        ctx.setExitCode(unreachable(ctx.io, client));
-        return;
-      }
-      if (answer.json.success !== true) {
-        ctx.io.stderr(`dispatch refused (${String(answer.json.code)}): ${String(answer.json.error)}\n`);
-        ctx.setExitCode(WT_EXIT.failed);
-        return;
-      }
-      const sessionId = String((answer.json.data as { sessionId: string }).sessionId);
+      const data = await callDaemon<{ sessionId: string }>(ctx, client, {
+        method: 'POST',
+        route: '/api/v2/dispatch',
+        body,
+        refusal: 'dispatch refused',
+      });
+      if (data === null) return;
+      const sessionId = String(data.sessionId);
       if (options.wait !== true) {
-        ctx.io.stdout(options.json === true ? `${JSON.stringify(answer.json.data)}\n` : `${sessionId}\n`);
+        ctx.io.stdout(options.json === true ? `${JSON.stringify(data)}\n` : `${sessionId}\n`);
         return;
       }
       ctx.io.stderr(`Session ${sessionId} queued; waiting…\n`);

@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+import { callDaemon, daemonClient, WT_EXIT } from './worktrain-client.js';
 
 interface Ctx {
   readonly io: CliIo;
@@ -43,20 +43,15 @@ export function registerKillSessions(program: Command, ctx: Ctx): void {
         }
       }
       const client = daemonClient(ctx.io, options.port);
-      const answer = await client.request('POST', '/api/v2/kill-switch', {
-        ...(options.trigger === undefined ? {} : { triggerId: options.trigger }),
-        ...(options.reason === undefined ? {} : { reason: options.reason }),
+      const data = await callDaemon<KillSwitchAnswer>(ctx, client, {
+        method: 'POST',
+        route: '/api/v2/kill-switch',
+        body: {
+          ...(options.trigger === undefined ? {} : { triggerId: options.trigger }),
+          ...(options.reason === undefined ? {} : { reason: options.reason }),
+        },
       });
-      if (answer === null) {
-        ctx.setExitCode(unreachable(ctx.io, client));
-        return;
-      }
-      if (answer.json.success !== true) {
-        ctx.io.stderr(`${String(answer.json.error)}\n`);
-        ctx.setExitCode(WT_EXIT.failed);
-        return;
-      }
-      const data = answer.json.data as KillSwitchAnswer;
+      if (data === null) return;
       if (options.json === true) {
         ctx.io.stdout(`${JSON.stringify(data)}\n`);
         return;

@@ -2,7 +2,7 @@
 // daemon API.
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+import { callDaemon, daemonClient, unreachable } from './worktrain-client.js';
 
 interface Ctx {
   readonly io: CliIo;
@@ -76,21 +76,12 @@ export function registerStatus(program: Command, ctx: Ctx): void {
     .option('--port <port>', 'daemon port')
     .action(async (id: string, options: { reason?: string; port?: string }) => {
       const client = daemonClient(ctx.io, options.port);
-      const answer = await client.request(
-        'POST',
-        `/api/v2/sessions/${encodeURIComponent(id)}/kill`,
-        options.reason === undefined ? {} : { reason: options.reason },
-      );
-      if (answer === null) {
-        ctx.setExitCode(unreachable(ctx.io, client));
-        return;
-      }
-      if (answer.json.success !== true) {
-        ctx.io.stderr(`${String(answer.json.error)}\n`);
-        ctx.setExitCode(WT_EXIT.failed);
-        return;
-      }
-      const data = answer.json.data as { sessionId: string; previousState: string };
+      const data = await callDaemon<{ sessionId: string; previousState: string }>(ctx, client, {
+        method: 'POST',
+        route: `/api/v2/sessions/${encodeURIComponent(id)}/kill`,
+        body: options.reason === undefined ? {} : { reason: options.reason },
+      });
+      if (data === null) return;
       ctx.io.stdout(`Killed ${data.sessionId} (was ${data.previousState})\n`);
     });
 }
