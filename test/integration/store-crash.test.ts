@@ -15,6 +15,7 @@ import { continueWorkflow, type RecordedResponse } from '../../src/app/continue-
 import { type App, createApp } from '../../src/app/create-app.js';
 import type { SessionEvent, SessionId } from '../../src/engine/events.js';
 import { databasePath } from '../../src/store/index.js';
+import { dumpProjections } from '../support/projection-dump.js';
 import {
   type ContinueCall,
   type CrashChildInput,
@@ -274,9 +275,9 @@ function verifyAfterKill(lane: Lane, inFlight: ReadonlyMap<number, CrashChildMes
       expect(app.store.read((r) => r.checkHealth(sessionId))).toEqual({ kind: 'healthy' });
       expect(app.store.read((r) => r.loadSession(sessionId)).kind).toBe('ok');
     }
-    const live = dumpProjections(lane.dbPath);
+    const live = dumpProjections(lane.dbPath, FTS_PROBES);
     expect(app.store.rebuildProjections()).toEqual({ ok: true, value: undefined });
-    expect(dumpProjections(lane.dbPath)).toEqual(live);
+    expect(dumpProjections(lane.dbPath, FTS_PROBES)).toEqual(live);
 
     const busy = new Set<SessionId>();
     for (const [slot, call] of inFlight) {
@@ -301,35 +302,7 @@ function verifyAfterKill(lane: Lane, inFlight: ReadonlyMap<number, CrashChildMes
   }
 }
 
-const PROJECTIONS = [
-  'sessions',
-  'runs',
-  'nodes',
-  'edges',
-  'contexts',
-  'advances',
-  'checkpoints',
-  'outputs',
-  'session_metrics',
-];
 const FTS_PROBES = ['crash', 'notes', 'goal', 'round'];
-
-function dumpProjections(dbPath: string) {
-  return withRawDb(dbPath, (db) => ({
-    tables: Object.fromEntries(
-      PROJECTIONS.map((table) => [
-        table,
-        (db.prepare(`SELECT * FROM ${table}`).all() as object[]).map((row) => JSON.stringify(row)).sort(),
-      ]),
-    ),
-    fts: Object.fromEntries(
-      FTS_PROBES.map((word) => [
-        word,
-        db.prepare('SELECT rowid FROM session_fts WHERE session_fts MATCH ? ORDER BY rowid').pluck().all(word),
-      ]),
-    ),
-  }));
-}
 
 function withRawDb<T>(dbPath: string, fn: (db: Database.Database) => T): T {
   const db = new Database(dbPath, { readonly: true });

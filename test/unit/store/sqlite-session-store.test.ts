@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../../src/engine/events.js';
 import { openSqliteSessionStore, type SqliteSessionStore } from '../../../src/store/index.js';
 import { counterIds, recordRealisticSession } from '../../fixtures/store/session-script.js';
+import { dumpProjections } from '../../support/projection-dump.js';
 import { type Corruption, describeSessionStoreContract, type StoreHarness } from './session-store-contract.js';
 
 function tempDbPath(): string {
@@ -101,46 +102,14 @@ describe('SQLite session store', () => {
     recordRealisticSession(store, 1, 10_000, { complete: true });
     recordRealisticSession(store, 2, 20_000, { goal: 'Repair checkout flow' });
     recordRealisticSession(store, 3, 30_000, { notes: '# Heading first\nthen body' });
-    const live = dumpProjections(path);
+    const live = dumpProjections(path, FTS_PROBES);
     expect(store.rebuildProjections().ok).toBe(true);
-    expect(dumpProjections(path)).toEqual(live);
+    expect(dumpProjections(path, FTS_PROBES)).toEqual(live);
     store.close();
   });
 });
 
-const PROJECTIONS = [
-  'sessions',
-  'runs',
-  'nodes',
-  'edges',
-  'contexts',
-  'advances',
-  'checkpoints',
-  'outputs',
-  'session_metrics',
-];
 const FTS_PROBES = ['login', 'checkout', 'heading', 'backoff', 'planned', 'fix', 'acme', 'verified'];
-
-function dumpProjections(path: string) {
-  const db = new Database(path, { readonly: true });
-  try {
-    const tables = Object.fromEntries(
-      PROJECTIONS.map((t) => [
-        t,
-        (db.prepare(`SELECT * FROM ${t}`).all() as object[]).map((r) => JSON.stringify(r)).sort(),
-      ]),
-    );
-    const fts = Object.fromEntries(
-      FTS_PROBES.map((w) => [
-        w,
-        db.prepare('SELECT rowid FROM session_fts WHERE session_fts MATCH ? ORDER BY rowid').pluck().all(w),
-      ]),
-    );
-    return { tables, fts, rows: Object.values(tables).reduce((n, rows) => n + rows.length, 0) };
-  } finally {
-    db.close();
-  }
-}
 
 describe('SQLite change counter', () => {
   it('changes after a commit by this connection or by another process, and not after a rollback', () => {
