@@ -32,3 +32,18 @@ export function formatCondition(condition: Condition, nested = false): string {
   const operand = JSON.stringify((condition as { readonly [key: string]: unknown })[operator]);
   return `${condition.var} ${SYMBOLS[operator] ?? operator} ${operand}`;
 }
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Rows as aligned columns, two spaces apart; the last column is not padded. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

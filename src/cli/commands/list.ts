@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type ListWorkflowsOutput, listWorkflows } from '../../app/list-workflows.js';
-import { displayPath } from '../format.js';
+import { displayPath, plural, table } from '../format.js';
 import { type CommandContext, EXIT } from '../io.js';
 
 export function registerList(program: Command, context: CommandContext): void {
@@ -50,18 +50,4 @@ function renderText(output: ListWorkflowsOutput, cwd: string): string {
     for (const root of output.staleRoots) lines.push(`  ${root}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
-      .join('  ')
-      .trimEnd(),
-  );
 }

@@ -15,7 +15,7 @@ import {
   showSession,
   type TimelineEntry,
 } from '../../app/show-session.js';
-import { displayPath } from '../format.js';
+import { displayPath, plural, table } from '../format.js';
 import { type CommandContext, EXIT } from '../io.js';
 
 const STATUSES = ['in_progress', 'complete'] as const;
@@ -248,20 +248,6 @@ function time(ms: number, chars = 19): string {
   return `${new Date(ms).toISOString().replace('T', ' ').slice(0, chars)}Z`;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
-      .join('  ')
-      .trimEnd(),
-  );
 }
