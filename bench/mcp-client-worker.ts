@@ -1,9 +1,9 @@
 // Runs MCP clients for bench/mcp.ts on a worker thread. The bench harness times synchronous calls, so the main
 // thread posts one operation, blocks on an Atomics flag, and reads the reply synchronously when the worker is done.
 import path from 'node:path';
-import { type MessagePort, workerData } from 'node:worker_threads';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { serveSyncRequests } from './sync-worker.js';
 
 export type WorkerRequest =
   /** Spawns a server and connects; `as` names the client for later calls. */
@@ -11,13 +11,6 @@ export type WorkerRequest =
   | { readonly op: 'call'; readonly on: string; readonly name: string; readonly args: Record<string, unknown> }
   | { readonly op: 'closeAll' };
 
-export interface WorkerReply {
-  readonly ok: boolean;
-  readonly value?: unknown;
-  readonly error?: string;
-}
-
-const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
 const BIN = path.resolve(import.meta.dirname, '../bin/workrail.mjs');
 const clients: Client[] = [];
 const named = new Map<string, Client>();
@@ -46,14 +39,4 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-port.on('message', async (request: WorkerRequest) => {
-  let reply: WorkerReply;
-  try {
-    reply = { ok: true, value: await handle(request) };
-  } catch (error) {
-    reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-});
+serveSyncRequests(handle);

@@ -3,11 +3,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { createApp } from '../src/app/create-app.js';
 import { startWorkflow } from '../src/app/start-workflow.js';
 import type { BenchCase, BenchModule } from './harness.js';
-import type { WorkerReply, WorkerRequest } from './mcp-client-worker.js';
+import type { WorkerRequest } from './mcp-client-worker.js';
+import { startSyncWorker } from './sync-worker.js';
 
 const STEPS = 5;
 const SEEDED_SESSIONS = 10_000;
@@ -29,29 +29,18 @@ function workspace(): string {
 
 /** A synchronous handle on the worker's clients. */
 function clientWorker() {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  const { port1, port2 } = new MessageChannel();
-  // A worker does not inherit the tsx loader on Node 20, so it registers tsx before importing the TypeScript file.
-  const entry = new URL('./mcp-client-worker.ts', import.meta.url).href;
-  const bootstrap = `import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(entry)});`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
-  const request = (message: WorkerRequest): unknown => {
-    Atomics.store(flag, 0, 0);
-    port1.postMessage(message);
-    if (Atomics.wait(flag, 0, 0, REQUEST_TIMEOUT_MS) === 'timed-out') {
-      throw new Error(`bench client: no reply to ${message.op} within ${REQUEST_TIMEOUT_MS} ms`);
-    }
-    const reply = receiveMessageOnPort(port1)?.message as WorkerReply | undefined;
-    if (reply === undefined || !reply.ok) throw new Error(`bench client failed: ${reply?.error ?? 'no reply'}`);
-    return reply.value;
-  };
+  const worker = startSyncWorker<WorkerRequest>(
+    new URL('./mcp-client-worker.ts', import.meta.url),
+    'bench client',
+    REQUEST_TIMEOUT_MS,
+  );
   return {
-    request,
+    request: worker.request,
     call: (on: string, name: string, args: Record<string, unknown>) =>
-      request({ op: 'call', on, name, args }) as Record<string, string | undefined>,
+      worker.request({ op: 'call', on, name, args }) as Record<string, string | undefined>,
     stop: () => {
-      request({ op: 'closeAll' });
-      void worker.terminate();
+      worker.request({ op: 'closeAll' });
+      worker.terminate();
     },
   };
 }

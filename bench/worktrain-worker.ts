@@ -1,20 +1,21 @@
 // Runs the WorkTrain daemons of bench/worktrain.ts on a worker thread, with the scripted LLM server beside them. The
 // bench harness times synchronous calls, so the main thread posts one operation, blocks on an Atomics flag, and reads
-// the reply when the worker is done (the pattern of mcp-client-worker.ts).
+// the reply when the worker is done (bench/sync-worker.ts).
 //
 // Daemon A talks to the scripted LLM server over HTTP (webhook latency, 100 concurrent sessions). The gated daemons
 // (one with its store on disk, one on tmpfs) get their model replies from an in-process gate the main thread opens
 // one turn at a time, so a measured turn is the agent loop, complete_step (engine + store) and the events, with no
 // network in between.
+
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { type MessagePort, workerData } from 'node:worker_threads';
 import { type RunningDaemon, startDaemon } from '../src/daemon/daemon.js';
 import type { ModelRequest, ModelResponse, Provider } from '../src/daemon/providers/types.js';
 import { API_KEY, startScriptedLlmServer } from '../test/support/scripted-llm-server.js';
+import { serveSyncRequests } from './sync-worker.js';
 
 export type WorkerRequest =
   | { readonly op: 'setup' }
@@ -27,12 +28,6 @@ export type WorkerRequest =
 /** Where a gated daemon keeps its store: the system temp dir (a disk, fsync included) or tmpfs (/dev/shm). */
 export type StoreKind = 'disk' | 'tmpfs';
 
-export interface WorkerReply {
-  readonly ok: boolean;
-  readonly value?: unknown;
-  readonly error?: string;
-}
-
 export interface BurstResult {
   readonly completed: number;
   readonly failures: readonly string[];
@@ -40,7 +35,6 @@ export interface BurstResult {
   readonly heapUsedBytes: number;
 }
 
-const { port, flag } = workerData as { port: MessagePort; flag: Int32Array };
 const SECRET = 'bench-webhook-secret-0123456789';
 const NOTES = 'Did the work of this step and checked the result carefully; nothing else needed changing here.';
 const FIXTURE = path.resolve(import.meta.dirname, '../test/fixtures/llm/wt-fixture-workflow.json');
@@ -302,14 +296,4 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-port.on('message', async (request: WorkerRequest) => {
-  let reply: WorkerReply;
-  try {
-    reply = { ok: true, value: await handle(request) };
-  } catch (error) {
-    reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-});
+serveSyncRequests(handle);

@@ -3,9 +3,9 @@
 // events), and rounds of 100 concurrent sessions on the scripted LLM server with their memory. The daemons run in
 // process on a worker thread (bench/worktrain-worker.ts). Stores live in the system temp dir, as a user's would; the
 // per-turn case also runs on tmpfs, which leaves out the fsync that `synchronous=FULL` pays on every advance.
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { BenchCase, BenchModule } from './harness.js';
-import type { BurstResult, WorkerReply, WorkerRequest } from './worktrain-worker.js';
+import { startSyncWorker } from './sync-worker.js';
+import type { BurstResult, WorkerRequest } from './worktrain-worker.js';
 
 const BURST_SIZE = 100;
 const BURST_ROUNDS = 5;
@@ -13,26 +13,15 @@ const BURST_ROUNDS = 5;
 const RSS_GROWTH_LIMIT_MB = 150;
 
 function daemonWorker() {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  const { port1, port2 } = new MessageChannel();
-  // Node 20 does not pass tsx's `--import` hooks to worker threads, so the worker registers them itself.
-  const url = new URL('./worktrain-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
-  const request = (message: WorkerRequest): unknown => {
-    Atomics.store(flag, 0, 0);
-    port1.postMessage(message);
-    Atomics.wait(flag, 0, 0);
-    const reply = receiveMessageOnPort(port1)?.message as WorkerReply | undefined;
-    if (reply === undefined || !reply.ok)
-      throw new Error(`worktrain bench worker failed: ${reply?.error ?? 'no reply'}`);
-    return reply.value;
-  };
+  const worker = startSyncWorker<WorkerRequest>(
+    new URL('./worktrain-worker.ts', import.meta.url),
+    'worktrain bench worker',
+  );
   return {
-    request,
+    request: worker.request,
     stop: () => {
-      request({ op: 'close' });
-      void worker.terminate();
+      worker.request({ op: 'close' });
+      worker.terminate();
     },
   };
 }
