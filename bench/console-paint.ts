@@ -5,21 +5,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/support/chromium.js';
 import type { BenchCase } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'workrail.mjs');
-// The same flags as test/e2e/console-ui.test.ts.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // Runs before the page's own scripts: records when the first element matching the selector is in the layout, after
 // the frame that paints it (rAF, then a task). Also keeps the Paint Timing API's first-contentful-paint.

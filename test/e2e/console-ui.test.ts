@@ -7,9 +7,9 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultUiDir } from '../../src/http/static-ui.js';
 import { type ConsoleUnderTest, startFixtureConsole } from '../integration/console-api-helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
 import { pngStats } from './png-check.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = path.resolve('test-results');
 const BACKGROUND = [0x0f, 0x13, 0x1f] as const;
 // The suite is part of `npm test` (the build makes the UI, `.ci/run` installs Chromium). A machine without
@@ -29,16 +29,7 @@ beforeAll(async () => {
   // Playwright gives every launch a fresh temporary profile (it refuses --user-data-dir on launch()).
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   mkdirSync(RESULTS, { recursive: true });
 }, 60_000);
