@@ -11,7 +11,7 @@ import type { AppError } from './errors.js';
 import type { IdPrefix } from './ids.js';
 import { err, ok, type Result } from './result.js';
 import { ID_FIELDS, type SessionBundle, verifyBundle } from './session-bundle.js';
-import { stateTokenFor } from './session-tokens.js';
+import { type RehydrateCall, rehydrateCall, stateTokenFor } from './session-tokens.js';
 import { type StepRef, stepRefOf } from './show-session.js';
 import { lockedError } from './token-access.js';
 
@@ -33,14 +33,7 @@ export interface ImportSessionOutput {
   readonly pendingStep: StepRef | null;
   /** The `st_` of the current position: rehydrate with it to continue (docs/mcp-protocol.md §6.3). */
   readonly resumeToken: StateToken;
-  readonly nextCall: {
-    readonly tool: 'continue_workflow';
-    readonly params: {
-      readonly continueToken: StateToken;
-      readonly intent: 'rehydrate';
-      readonly workspacePath: string;
-    };
-  };
+  readonly nextCall: RehydrateCall;
 }
 
 /**
@@ -86,10 +79,7 @@ export function importSession(deps: AppDeps, input: ImportSessionInput): Result<
       status: run.isComplete ? 'complete' : 'in_progress',
       pendingStep,
       resumeToken,
-      nextCall: {
-        tool: 'continue_workflow',
-        params: { continueToken: resumeToken, intent: 'rehydrate', workspacePath: session.workspacePath },
-      },
+      nextCall: rehydrateCall(resumeToken, session.workspacePath),
     } satisfies ImportSessionOutput);
   });
   return committed.ok ? committed.value : err(lockedError(committed.error));

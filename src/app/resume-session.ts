@@ -18,7 +18,7 @@ import {
   rankCandidates,
   type WhyMatched,
 } from './resume-ranking.js';
-import { stateTokenFor } from './session-tokens.js';
+import { type RehydrateCall, rehydrateCall, stateTokenFor } from './session-tokens.js';
 import { lockedError } from './token-access.js';
 
 export interface ResumeSessionInput {
@@ -48,14 +48,7 @@ export interface ResumeCandidate {
   readonly pendingStepId: string | null;
   readonly isComplete: boolean;
   readonly lastActivityMs: number;
-  readonly nextCall: {
-    readonly tool: 'continue_workflow';
-    readonly params: {
-      readonly continueToken: StateToken;
-      readonly intent: 'rehydrate';
-      readonly workspacePath: string;
-    };
-  };
+  readonly nextCall: RehydrateCall;
 }
 
 export interface ResumeSessionOutput {
@@ -201,10 +194,7 @@ function toCandidate(
     pendingStepId: summary.pendingStepId,
     isComplete: summary.isComplete,
     lastActivityMs: summary.lastActivityMs,
-    nextCall: {
-      tool: 'continue_workflow',
-      params: { continueToken: resumeToken, intent: 'rehydrate', workspacePath },
-    },
+    nextCall: rehydrateCall(resumeToken, workspacePath),
   };
 }
 

@@ -49,3 +49,17 @@ function insert<K extends TokenKind>(
   m.tx.insertToken({ token, kind, ...target, attemptId, createdAtMs: m.now });
   return token;
 }
+
+/** The `continue_workflow` call that resumes a session at its `st_` (docs: mcp-protocol.md §6.3). */
+export interface RehydrateCall {
+  readonly tool: 'continue_workflow';
+  readonly params: {
+    readonly continueToken: StateToken;
+    readonly intent: 'rehydrate';
+    readonly workspacePath: string;
+  };
+}
+
+export function rehydrateCall(resumeToken: StateToken, workspacePath: string): RehydrateCall {
+  return { tool: 'continue_workflow', params: { continueToken: resumeToken, intent: 'rehydrate', workspacePath } };
+}
