@@ -18,6 +18,19 @@ export interface Trigger {
   readonly autoCommit: boolean;
   readonly autoPush: boolean;
   readonly autoOpenPR: boolean;
+  /** Unset: the remote default branch (`origin/HEAD`), else `main` (§8.1). */
+  readonly baseBranch: string | undefined;
+  readonly branchPrefix: string;
+  readonly secretScan: boolean;
+  readonly prTemplate: string | undefined;
+  readonly prTitlePrefix: string;
+  readonly forge: {
+    readonly kind?: 'github' | 'gitlab';
+    readonly repo?: string;
+    readonly apiBaseUrl?: string;
+    readonly token?: string;
+    readonly draft?: boolean;
+  };
   readonly concurrency: number;
   readonly maxQueueDepth: number;
   readonly maxDispatchAttempts: number;
