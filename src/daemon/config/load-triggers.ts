@@ -8,6 +8,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { resolveAgentConfig } from '../agent-config.js';
 import { DEFAULTS } from '../defaults.js';
+import { sourceIssues } from '../pollers/source-schema.js';
+import { checkScheduleTrigger } from '../schedule/check-schedule-trigger.js';
 import type { Env } from './env-file.js';
 import type { Finding, Severity } from './findings.js';
 import { substituteVariables } from './substitute.js';
@@ -204,6 +206,13 @@ function resolveTrigger(
   }
   if (raw.provider !== 'generic' && raw.source === undefined) {
     error([], 'missing-field', `source is required for provider ${raw.provider}`);
+  }
+  for (const issue of sourceIssues(raw.provider, raw.source)) {
+    failed = true;
+    reportIssue({ ...issue, path: ['source', ...issue.path] } as z.core.$ZodIssue, report);
+  }
+  if (raw.provider === 'schedule') {
+    for (const problem of checkScheduleTrigger(raw)) error(problem.path, problem.rule, problem.message);
   }
   const concurrency =
     raw.concurrency ?? (raw.concurrencyMode === 'parallel' ? Number.MAX_SAFE_INTEGER : DEFAULTS.concurrency);
