@@ -10,6 +10,7 @@ import { registerKillSessions } from './commands/worktrain-kill-sessions.js';
 import { registerLogs } from './commands/worktrain-logs.js';
 import { registerStatus } from './commands/worktrain-status.js';
 import { registerTrigger } from './commands/worktrain-trigger.js';
+import { registerWorktree } from './commands/worktrain-worktree.js';
 import { type CliIo, processIo } from './io.js';
 
 /** Entry point of the `worktrain` binary. Returns the process exit code. */
@@ -30,6 +31,7 @@ export async function main(
     .showHelpAfterError('(run with --help for usage)');
   registerDaemon(program, { io, setExitCode, untilStopped });
   registerTrigger(program, { io, setExitCode });
+  registerWorktree(program, { io, setExitCode });
   registerDispatch(program, { io, setExitCode });
   registerStatus(program, { io, setExitCode });
   registerLogs(program, { io, setExitCode, untilStopped });

@@ -11,6 +11,7 @@ import { loadOrCreateApiToken } from './api-token.js';
 import { type Env, loadEnvFile } from './config/env-file.js';
 import { type Finding, hasErrors } from './config/findings.js';
 import { loadTriggers, type TriggerConfig } from './config/load-triggers.js';
+import { type TriggersWatcher, watchTriggers } from './config/watch-triggers.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
 import { daemonLockPath, processAlive, readDaemonLock } from './daemon-lock.js';
 import { DEFAULTS } from './defaults.js';
@@ -20,6 +21,9 @@ import { createDaemonHttp } from './http/server.js';
 import { createDaemonLogger, type Logger } from './logger.js';
 import type { Provider } from './providers/types.js';
 import { createRedactor, type Redactor } from './redact.js';
+import { createScheduler, type Scheduler } from './schedule/scheduler.js';
+import { openDaemonDb } from './state/daemon-db.js';
+import { createScheduleState } from './state/schedule-state.js';
 import { VERSION } from './version.js';
 
 export interface StartDaemonOptions {
@@ -32,6 +36,8 @@ export interface StartDaemonOptions {
   readonly logDestination?: DestinationStream;
   readonly retryBaseMs?: number;
   readonly providerFor?: (dispatch: Dispatch) => Provider;
+  /** false (`--no-watch`): triggers.yml is not watched for changes (§3.1). */
+  readonly watch?: boolean;
 }
 
 export interface RunningDaemon {
@@ -41,6 +47,8 @@ export interface RunningDaemon {
   readonly app: App;
   readonly logger: Logger;
   readonly redact: Redactor;
+  /** The timers of the schedule triggers (§4.3). */
+  readonly schedules: Scheduler;
   /** Graceful shutdown (§1.2); resolves when the lock is released. */
   stop(reason?: 'graceful' | 'crash'): Promise<void>;
 }
@@ -76,13 +84,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
 
   const app = createApp({ env });
   const triggersFile = options.configFile ?? path.join(workrailHome, 'triggers.yml');
+  const loadConfig = () =>
+    loadTriggers(triggersFile, {
+      env,
+      host,
+      ...(env.WORKRAIL_DEFAULT_WORKSPACE === undefined ? {} : { defaultWorkspace: env.WORKRAIL_DEFAULT_WORKSPACE }),
+      workflowExists: (id, ws) => app.sources.list(ws).entries.some((entry) => entry.id === id),
+    });
   const config: TriggerConfig = existsSync(triggersFile)
-    ? loadTriggers(triggersFile, {
-        env,
-        host,
-        ...(env.WORKRAIL_DEFAULT_WORKSPACE === undefined ? {} : { defaultWorkspace: env.WORKRAIL_DEFAULT_WORKSPACE }),
-        workflowExists: (id, ws) => app.sources.list(ws).entries.some((entry) => entry.id === id),
-      })
+    ? loadConfig()
     : { file: triggersFile, triggers: [], findings: [], secrets: [] };
   if (options.configFile !== undefined && !existsSync(triggersFile)) {
     app.close();
@@ -129,7 +139,20 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     },
   });
   const startedAt = now();
-  const http = createDaemonHttp({ core, app, env, version: VERSION, startedAt, now, apiToken, host, logger });
+  let watcher: TriggersWatcher | null = null;
+  const reloadError = () => watcher?.reloadError ?? null;
+  const http = createDaemonHttp({
+    core,
+    app,
+    env,
+    version: VERSION,
+    startedAt,
+    now,
+    apiToken,
+    host,
+    logger,
+    reloadError,
+  });
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -157,6 +180,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       startedAt: new Date(startedAt).toISOString(),
     }),
   );
+  const daemonDb = openDaemonDb(app.config.dataDir);
+  const schedules = createScheduler({ core, state: createScheduleState(daemonDb), logger });
+  schedules.start();
+  if (options.watch !== false) {
+    const onReloaded = () => schedules.reload();
+    watcher = await watchTriggers({ file: triggersFile, load: loadConfig, core, redact, logger, onReloaded });
+  }
   events.emit('triggers_loaded', { count: config.triggers.length });
   events.emit('daemon_started', { host, port: boundPort, version: VERSION });
   logger.info({ port: boundPort, triggers: config.triggers.length }, 'daemon started');
@@ -169,8 +199,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     app,
     logger,
     redact,
+    schedules,
     stop(reason = 'graceful') {
       stopping ??= (async () => {
+        schedules.stop();
+        await watcher?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -180,6 +213,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
         logger.info({ reason }, 'daemon stopped');
         rmSync(lockFile, { force: true });
         app.close();
+        daemonDb.close();
       })();
       return stopping;
     },

@@ -17,7 +17,13 @@ export interface DaemonRunContext {
 
 export function registerDaemon(program: Command, ctx: DaemonRunContext): void {
   const daemon = program.command('daemon').description('run and manage the WorkTrain daemon');
-  const run = async (options: { config?: string; host?: string; port?: string; logLevel?: string }) => {
+  const run = async (options: {
+    config?: string;
+    host?: string;
+    port?: string;
+    logLevel?: string;
+    watch?: boolean;
+  }) => {
     const port = options.port === undefined ? undefined : Number(options.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
       ctx.io.stderr(`--port must be an integer 0-65535, got ${options.port}\n`);
@@ -30,6 +36,7 @@ export function registerDaemon(program: Command, ctx: DaemonRunContext): void {
       ...(options.host === undefined ? {} : { host: options.host }),
       ...(port === undefined ? {} : { port }),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(options.watch === false ? { watch: false } : {}),
     });
     if (!started.ok) {
       for (const finding of started.findings) ctx.io.stderr(`${formatFinding(finding)}\n`);
@@ -46,7 +53,8 @@ export function registerDaemon(program: Command, ctx: DaemonRunContext): void {
       .option('--config <file>', 'triggers file (default ~/.workrail/triggers.yml)')
       .option('--host <host>', 'address to bind (default 127.0.0.1)')
       .option('--port <port>', 'port to bind (default 3200; 0 picks a free port)')
-      .option('--log-level <level>', 'pino log level (default info)');
+      .option('--log-level <level>', 'pino log level (default info)')
+      .option('--no-watch', 'do not reload triggers.yml when it changes');
   withRunOptions(daemon.command('run', { isDefault: true }).description('run the daemon in the foreground')).action(
     run,
   );

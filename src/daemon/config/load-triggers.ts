@@ -77,7 +77,7 @@ export function parseTriggers(text: string, file: string, options: LoadTriggersO
   };
 
   for (const error of doc.errors) {
-    const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+    const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
     findings.push(finding(name, pos.line, pos.col, 'error', 'yaml-syntax', null, null, firstLine(error.message)));
   }
   if (findings.length > 0) return { file, triggers: [], findings, secrets };

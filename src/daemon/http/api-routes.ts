@@ -9,6 +9,7 @@ import type { AppDeps } from '../../app/index.js';
 import type { JsonObject } from '../../workflow/types.js';
 import { resolveAgentConfig } from '../agent-config.js';
 import type { Env } from '../config/env-file.js';
+import type { Finding } from '../config/findings.js';
 import { agentConfigSchema } from '../config/trigger-schema.js';
 import type { DaemonCore } from '../core.js';
 import { DEFAULTS } from '../defaults.js';
@@ -23,6 +24,8 @@ export interface ApiContext {
   readonly version: string;
   readonly startedAt: number;
   readonly now: () => number;
+  /** The findings of the last failed triggers.yml reload (§3.1), null when the file in force is the latest. */
+  readonly reloadError?: () => readonly Finding[] | null;
 }
 
 type Status = 200 | 202 | 400 | 404 | 409 | 429 | 503;
@@ -67,7 +70,7 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
   http.get('/api/v2/triggers', (c) =>
     success(c, {
       file: core.config.file,
-      reloadError: null,
+      reloadError: ctx.reloadError?.() ?? null,
       triggers: core.config.triggers.map((t) => ({
         id: t.id,
         provider: t.provider,
