@@ -1,11 +1,15 @@
 // The daemon's running state: accepted dispatches become session records, pass admission (queue.ts) and run
-// (session-runner.ts) under a per-session abort controller that kill and shutdown use.
+// (session-runner.ts) under a per-session abort controller that kill and shutdown use. Every record, sidecar and
+// the kill-switch pause are written to daemon.db (state/sidecars.ts), so a restart picks them up (recovery.ts).
 import type { TriggerConfig } from './config/load-triggers.js';
-import type { Dispatch } from './dispatch.js';
+import { AD_HOC_TRIGGER, type Dispatch } from './dispatch.js';
 import type { EventLog } from './events.js';
 import { createDispatchQueue, type DispatchQueue, type QueueEntry } from './queue.js';
-import { type RunnerDeps, runSession } from './session-runner.js';
+import { disposeWorktree } from './session-delivery.js';
+import type { RunMode, SessionJob } from './session-job.js';
+import { deliveryDeps, finishSession, type RunnerDeps, runSession } from './session-runner.js';
 import { createSessionRegistry, type DaemonSession, type Lookup, type SessionRegistry } from './sessions.js';
+import type { Sidecar, SidecarStore, StoredSession } from './state/sidecars.js';
 
 export type SubmitResult =
   | { readonly status: 'accepted'; readonly sessionId: string; readonly queuePosition: number }
@@ -31,14 +35,24 @@ export interface PauseState {
   readonly pausedTriggers: readonly string[];
 }
 
+/** `sessions resume` (§7.4, §7.5): a gate verdict for a parked session, or a forced resume. */
+export type ResumeRequest =
+  | { readonly kind: 'force' }
+  | { readonly kind: 'approve'; readonly rationale: string }
+  | { readonly kind: 'reject'; readonly reason: string };
+
 export interface DaemonCore {
-  config: TriggerConfig;
+  readonly config: TriggerConfig;
   readonly sessions: SessionRegistry;
   readonly queue: DispatchQueue;
   readonly events: EventLog;
   submit(dispatch: Dispatch): SubmitResult;
   kill(id: string, reason?: string): ControlResult;
   steer(id: string, text: string): ControlResult;
+  /** Re-queues a parked session with a verdict, or a discarded one with its stored continue token. */
+  resume(id: string, request: ResumeRequest): Promise<ControlResult>;
+  /** Re-queues delivery of a `delivery_failed` session from its failed stage (§8.3). */
+  deliver(id: string): ControlResult;
   /**
    * The kill switch (§7.6): kills every queued, preparing, running and parked session (of one trigger when given)
    * and pauses dispatch (all, or that trigger) until `unpause`.
@@ -48,29 +62,66 @@ export interface DaemonCore {
   unpause(triggerId?: string): PauseState;
   isPaused(triggerId: string): boolean;
   readonly pause: PauseState;
+  /**
+   * Hot reload (§3.1): swaps the trigger index at once and drops queued dispatches of removed triggers
+   * (`session_dropped {reason: trigger_removed}`). Running sessions keep the trigger they were dispatched with.
+   */
+  replaceConfig(config: TriggerConfig): void;
+  /** Startup (§7.5): registers a stored session with its sidecar; it runs only when `requeue` is called. */
+  adopt(stored: StoredSession): void;
+  /** Queues an adopted session to run in `mode`. */
+  requeue(sessionId: string, mode: RunMode): void;
+  /** Ends an adopted session with `outcome` (crash recovery's discard), keeping the worktree only if dirty. */
+  abandon(sessionId: string, outcome: string, detail: string): Promise<void>;
+  /** The sidecar of a session, when it still has one. */
+  sidecarOf(sessionId: string): Sidecar | null;
   /** Stops every running session with `shutdown` and waits for them, at most `graceMs`. */
   shutdown(graceMs: number): Promise<void>;
+}
+
+interface Control {
+  readonly controller: AbortController;
+  readonly steer: string[];
 }
 
 export function createDaemonCore(options: {
   readonly runner: RunnerDeps;
   readonly config: TriggerConfig;
   readonly maxConcurrentSessions: number;
+  readonly store: SidecarStore;
 }): DaemonCore {
-  const { runner } = options;
+  const { runner, store } = options;
   const sessions = createSessionRegistry();
-  const controls = new Map<string, { controller: AbortController; steer: string[] }>();
-  const dispatches = new Map<string, Dispatch>();
+  const sidecars = new Map<string, Sidecar>();
+  const controls = new Map<string, Control>();
   const running = new Set<Promise<void>>();
-  const pausedTriggers = new Set<string>();
-  let pausedAll = false;
+  const stored = store.loadPause();
+  const pausedTriggers = new Set<string>(stored.pausedTriggers);
+  let pausedAll = stored.dispatchPaused;
+  let config = options.config;
+
+  const save = (session: DaemonSession) => store.save(session, sidecars.get(session.sessionId) ?? null);
+  const jobOf = (session: DaemonSession, sidecar: Sidecar): SessionJob => ({
+    session,
+    dispatch: sidecar.dispatch,
+    sidecar,
+    mode: sidecar.mode,
+    save() {
+      sidecar.lastActivityAt = runner.now();
+      save(session);
+    },
+    clearSidecar() {
+      sidecars.delete(session.sessionId);
+      store.save(session, null);
+    },
+  });
 
   const start = async (entry: QueueEntry) => {
     const found = sessions.find(entry.sessionId);
-    const dispatch = dispatches.get(entry.sessionId);
+    const sidecar = sidecars.get(entry.sessionId);
     const control = controls.get(entry.sessionId);
-    if (found.kind !== 'found' || dispatch === undefined || control === undefined) return;
-    const run = runSession(runner, found.session, dispatch, {
+    if (found.kind !== 'found' || sidecar === undefined || control === undefined) return;
+    const run = runSession(runner, jobOf(found.session, sidecar), {
       signal: control.controller.signal,
       drainSteer: () => control.steer.splice(0),
     });
@@ -79,7 +130,6 @@ export function createDaemonCore(options: {
       await run;
     } finally {
       running.delete(run);
-      dispatches.delete(entry.sessionId);
       controls.delete(entry.sessionId);
     }
   };
@@ -93,9 +143,42 @@ export function createDaemonCore(options: {
     }
     return { ok: 'found', session: found.session };
   };
+  const invalid = (session: DaemonSession, why: string): ControlResult => ({
+    ok: false,
+    code: 'INVALID_STATE',
+    message: `Session ${session.sessionId} is ${session.state}${session.outcome === null ? '' : ` (${session.outcome})`}: ${why}`,
+  });
+
+  /** Puts a session with a sidecar in its trigger's queue; `force` skips the depth check (already admitted once). */
+  const enqueue = (session: DaemonSession, mode: RunMode, force: boolean) => {
+    const sidecar = sidecars.get(session.sessionId);
+    if (sidecar === undefined) throw new Error(`session ${session.sessionId} has no sidecar to run from`);
+    sidecar.mode = mode;
+    session.state = 'queued';
+    save(session);
+    controls.set(session.sessionId, { controller: new AbortController(), steer: [] });
+    const { dispatch } = sidecar;
+    return queue.admit({
+      sessionId: session.sessionId,
+      triggerId: dispatch.triggerId,
+      concurrency: mode.kind === 'deliver' ? Number.MAX_SAFE_INTEGER : dispatch.concurrency,
+      maxQueueDepth: force ? Number.MAX_SAFE_INTEGER : dispatch.maxQueueDepth,
+    });
+  };
+
+  /** Ends a session that is not running (dropped, parked, discarded) with `outcome`. */
+  const endIdle = (session: DaemonSession, outcome: string, detail: string | null) => {
+    const sidecar = sidecars.get(session.sessionId);
+    const job = sidecar === undefined ? { session, save: () => save(session) } : jobOf(session, sidecar);
+    finishSession(runner, job, outcome, detail, Date.parse(session.startedAt ?? session.queuedAt));
+  };
+
+  const persistPause = () => store.savePause(core.pause);
 
   const core: DaemonCore = {
-    config: options.config,
+    get config() {
+      return config;
+    },
     sessions,
     queue,
     events: runner.events,
@@ -111,8 +194,7 @@ export function createDaemonCore(options: {
           return { status: 'duplicate', sessionId: first };
         }
       }
-      const admission = queue.queuedFor(dispatch.triggerId) >= dispatch.maxQueueDepth ? null : true;
-      if (admission === null) {
+      if (queue.queuedFor(dispatch.triggerId) >= dispatch.maxQueueDepth) {
         runner.events.emit('session_dropped', { triggerId: dispatch.triggerId, reason: 'queue_full' });
         return {
           status: 'queue_full',
@@ -120,9 +202,10 @@ export function createDaemonCore(options: {
           maxQueueDepth: dispatch.maxQueueDepth,
         };
       }
-      sessions.add(newSession(dispatch, runner.now()));
-      dispatches.set(dispatch.sessionId, dispatch);
-      controls.set(dispatch.sessionId, { controller: new AbortController(), steer: [] });
+      const session = newSession(dispatch, runner.now());
+      sessions.add(session);
+      sidecars.set(dispatch.sessionId, newSidecar(dispatch, runner.now()));
+      save(session);
       runner.events.emit('trigger_fired', {
         triggerId: dispatch.triggerId,
         sessionId: dispatch.sessionId,
@@ -135,12 +218,7 @@ export function createDaemonCore(options: {
         workflowId: dispatch.workflowId,
         queuePosition: queuedBefore,
       });
-      const admitted = queue.admit({
-        sessionId: dispatch.sessionId,
-        triggerId: dispatch.triggerId,
-        concurrency: dispatch.concurrency,
-        maxQueueDepth: dispatch.maxQueueDepth,
-      });
+      const admitted = enqueue(session, { kind: 'start' }, false);
       return {
         status: 'accepted',
         sessionId: dispatch.sessionId,
@@ -152,29 +230,19 @@ export function createDaemonCore(options: {
       if (found.ok !== 'found') return found;
       const session = found.session;
       const previousState = session.state;
-      if (session.state === 'completed' || session.state === 'interrupted') {
-        return {
-          ok: false,
-          code: 'INVALID_STATE',
-          message: `Session ${session.sessionId} is already ${session.state}`,
-        };
+      if (['completed', 'interrupted', 'delivery_failed'].includes(session.state)) {
+        return invalid(session, 'nothing to kill');
       }
       if (queue.drop(session.sessionId)) {
-        session.state = 'completed';
-        session.outcome = 'killed';
-        session.detail = reason ?? null;
-        session.endedAt = new Date(runner.now()).toISOString();
+        controls.delete(session.sessionId);
         runner.events.emit('session_dropped', {
           sessionId: session.sessionId,
           triggerId: session.triggerId,
           reason: 'killed',
         });
-        runner.events.emit('session_completed', {
-          sessionId: session.sessionId,
-          triggerId: session.triggerId,
-          outcome: 'killed',
-          detail: reason ?? null,
-        });
+        endIdle(session, 'killed', reason ?? null);
+      } else if (session.state === 'parked') {
+        endIdle(session, 'killed', reason ?? null);
       } else {
         controls.get(session.sessionId)?.controller.abort('killed');
       }
@@ -184,13 +252,7 @@ export function createDaemonCore(options: {
       const found = lookup(id);
       if (found.ok !== 'found') return found;
       const control = controls.get(found.session.sessionId);
-      if (control === undefined || found.session.state === 'completed') {
-        return {
-          ok: false,
-          code: 'INVALID_STATE',
-          message: `Session ${found.session.sessionId} is ${found.session.state}`,
-        };
-      }
+      if (control === undefined || found.session.state === 'completed') return invalid(found.session, 'not running');
       control.steer.push(text);
       runner.events.emit('steer_received', {
         sessionId: found.session.sessionId,
@@ -199,18 +261,55 @@ export function createDaemonCore(options: {
       });
       return { ok: true, session: found.session, previousState: found.session.state };
     },
+    async resume(id, request) {
+      const found = lookup(id);
+      if (found.ok !== 'found') return found;
+      const session = found.session;
+      const previousState = session.state;
+      const sidecar = sidecars.get(session.sessionId);
+      if (request.kind !== 'force') {
+        if (session.state !== 'parked' || sidecar?.gate == null) return invalid(session, 'not parked at a gate');
+        if (request.kind === 'reject') {
+          const job = jobOf(session, sidecar);
+          await disposeWorktree(deliveryDeps(runner, noEmit), job, 'error', runner.logger);
+          endIdle(session, 'error', `gate_rejected: ${request.reason}`);
+          return { ok: true, session, previousState };
+        }
+        enqueue(session, { kind: 'gate_approved', rationale: request.rationale }, true);
+        return { ok: true, session, previousState };
+      }
+      const resumable =
+        (session.state === 'completed' && session.outcome !== 'success') || session.state === 'interrupted';
+      if (!resumable) return invalid(session, 'only discarded, failed or interrupted sessions can be resumed');
+      if (sidecar === undefined || sidecar.continueToken === null) {
+        return invalid(session, 'no continue token is stored for it');
+      }
+      enqueue(session, { kind: 'resume', reason: 'forced' }, true);
+      return { ok: true, session, previousState };
+    },
+    deliver(id) {
+      const found = lookup(id);
+      if (found.ok !== 'found') return found;
+      const session = found.session;
+      if (session.state !== 'delivery_failed' || !sidecars.has(session.sessionId)) {
+        return invalid(session, 'only a delivery_failed session can be delivered again');
+      }
+      enqueue(session, { kind: 'deliver' }, true);
+      return { ok: true, session, previousState: 'delivery_failed' };
+    },
     killSwitch(triggerId, reason = 'kill_switch') {
       const killed: string[] = [];
       const dropped: string[] = [];
       for (const session of sessions.list()) {
         if (triggerId !== undefined && session.triggerId !== triggerId) continue;
-        if (session.state === 'completed' || session.state === 'interrupted') continue;
+        if (!['queued', 'preparing', 'running', 'parked'].includes(session.state)) continue;
         const wasQueued = session.state === 'queued';
         if (!core.kill(session.sessionId, reason).ok) continue;
         (wasQueued ? dropped : killed).push(session.sessionId);
       }
       if (triggerId === undefined) pausedAll = true;
       else pausedTriggers.add(triggerId);
+      persistPause();
       runner.events.emit('kill_switch', { engaged: true, triggerId: triggerId ?? null, killed, dropped });
       return { killed, dropped, paused: triggerId ?? 'all' };
     },
@@ -219,6 +318,7 @@ export function createDaemonCore(options: {
         pausedAll = false;
         pausedTriggers.clear();
       } else pausedTriggers.delete(triggerId);
+      persistPause();
       runner.events.emit('kill_switch', { engaged: false, triggerId: triggerId ?? null, killed: [], dropped: [] });
       return core.pause;
     },
@@ -226,8 +326,47 @@ export function createDaemonCore(options: {
     get pause() {
       return { dispatchPaused: pausedAll, pausedTriggers: [...pausedTriggers] };
     },
+    replaceConfig(next) {
+      config = next;
+      const kept = new Set(next.triggers.map((t) => t.id));
+      for (const sessionId of queue.queuedIds()) {
+        const session = sessions.find(sessionId);
+        if (session.kind !== 'found') continue;
+        const { triggerId } = session.session;
+        if (triggerId === AD_HOC_TRIGGER || kept.has(triggerId) || sidecars.get(sessionId)?.mode.kind !== 'start') {
+          continue;
+        }
+        queue.drop(sessionId);
+        controls.delete(sessionId);
+        runner.events.emit('session_dropped', { sessionId, triggerId, reason: 'trigger_removed' });
+        endIdle(session.session, 'killed', 'trigger_removed');
+      }
+    },
+    adopt({ session, sidecar }) {
+      sessions.add(session);
+      if (sidecar !== null) sidecars.set(session.sessionId, sidecar);
+    },
+    requeue(sessionId, mode) {
+      const found = sessions.find(sessionId);
+      if (found.kind !== 'found') throw new Error(`requeue of unknown session ${sessionId}`);
+      enqueue(found.session, mode, true);
+    },
+    async abandon(sessionId, outcome, detail) {
+      const found = sessions.find(sessionId);
+      if (found.kind !== 'found') throw new Error(`abandon of unknown session ${sessionId}`);
+      const sidecar = sidecars.get(sessionId);
+      if (sidecar !== undefined) {
+        await disposeWorktree(deliveryDeps(runner, noEmit), jobOf(found.session, sidecar), outcome, runner.logger);
+      }
+      endIdle(found.session, outcome, detail);
+    },
+    sidecarOf: (sessionId) => sidecars.get(sessionId) ?? null,
     async shutdown(graceMs) {
-      for (const id of queue.queuedIds()) queue.drop(id);
+      // Queued sessions stay queued in the store; only this process forgets them.
+      for (const id of queue.queuedIds()) {
+        queue.drop(id);
+        controls.delete(id);
+      }
       for (const control of controls.values()) control.controller.abort('shutdown');
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => {
@@ -240,6 +379,8 @@ export function createDaemonCore(options: {
   return core;
 }
 
+const noEmit = () => undefined;
+
 function newSession(dispatch: Dispatch, now: number): DaemonSession {
   return {
     sessionId: dispatch.sessionId,
@@ -248,6 +389,8 @@ function newSession(dispatch: Dispatch, now: number): DaemonSession {
     workflowId: dispatch.workflowId,
     goal: dispatch.goal,
     workspacePath: dispatch.workspacePath,
+    worktreePath: null,
+    branch: null,
     state: 'queued',
     outcome: null,
     detail: null,
@@ -257,10 +400,25 @@ function newSession(dispatch: Dispatch, now: number): DaemonSession {
     turns: 0,
     stepAdvances: 0,
     currentStepId: null,
+    resumeCount: 0,
     provider: dispatch.agent.provider,
     model: dispatch.agent.model,
     tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    delivery: { status: 'none', stage: null, prUrl: null, commitShas: [], error: null },
     live: null,
     result: { finalNotes: null, artifacts: [], signals: [], issues: [] },
+  };
+}
+
+function newSidecar(dispatch: Dispatch, now: number): Sidecar {
+  return {
+    dispatch,
+    mode: { kind: 'start' },
+    continueToken: null,
+    checkpointToken: null,
+    baseBranch: null,
+    lastActivityAt: now,
+    gate: null,
+    delivery: null,
   };
 }

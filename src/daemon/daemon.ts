@@ -10,20 +10,25 @@ import { type App, createApp } from '../app/index.js';
 import { loadOrCreateApiToken } from './api-token.js';
 import { type Env, loadEnvFile } from './config/env-file.js';
 import { type Finding, hasErrors } from './config/findings.js';
+import { readGitIdentity } from './config/git-identity.js';
 import { loadTriggers, type TriggerConfig } from './config/load-triggers.js';
 import { type TriggersWatcher, watchTriggers } from './config/watch-triggers.js';
 import { createDaemonCore, type DaemonCore } from './core.js';
 import { daemonLockPath, processAlive, readDaemonLock } from './daemon-lock.js';
 import { DEFAULTS } from './defaults.js';
+import { runDelivery } from './delivery/pipeline.js';
+import { hasUncommittedChanges, removeWorktree, setupWorktree } from './delivery/worktree-setup.js';
 import type { Dispatch } from './dispatch.js';
 import { createEventLog } from './events.js';
 import { createDaemonHttp } from './http/server.js';
 import { createDaemonLogger, type Logger } from './logger.js';
 import type { Provider } from './providers/types.js';
+import { recoverSessions } from './recovery.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createScheduler, type Scheduler } from './schedule/scheduler.js';
 import { openDaemonDb } from './state/daemon-db.js';
 import { createScheduleState } from './state/schedule-state.js';
+import { createSidecarStore } from './state/sidecars.js';
 import { VERSION } from './version.js';
 
 export interface StartDaemonOptions {
@@ -123,8 +128,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   for (const warning of loaded.warnings) logger.warn(warning);
   const now = () => Date.now();
   const events = createEventLog({ file: path.join(app.config.dataDir, 'daemon-events.jsonl'), redact, now });
+  const daemonDb = openDaemonDb(app.config.dataDir);
+  const sidecars = createSidecarStore(daemonDb);
   const core = createDaemonCore({
     config,
+    store: sidecars,
     maxConcurrentSessions: numberOr(env.WORKTRAIN_MAX_CONCURRENT_SESSIONS, DEFAULTS.maxConcurrentSessions),
     runner: {
       app,
@@ -134,10 +142,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       env,
       workrailHome,
       now,
+      worktrees: { setupWorktree, removeWorktree, hasUncommittedChanges, runDelivery },
+      gitIdentity: readGitIdentity(workrailHome),
       ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
       ...(options.providerFor === undefined ? {} : { providerFor: options.providerFor }),
     },
   });
+  await recoverSessions({ core, store: sidecars, env, now: now(), logger });
   const startedAt = now();
   let watcher: TriggersWatcher | null = null;
   const reloadError = () => watcher?.reloadError ?? null;
@@ -161,6 +172,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     });
   } catch (error) {
     app.close();
+    daemonDb.close();
     const code = (error as NodeJS.ErrnoException).code;
     const message =
       code === 'EADDRINUSE'
@@ -180,7 +192,6 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       startedAt: new Date(startedAt).toISOString(),
     }),
   );
-  const daemonDb = openDaemonDb(app.config.dataDir);
   const schedules = createScheduler({ core, state: createScheduleState(daemonDb), logger });
   schedules.start();
   if (options.watch !== false) {

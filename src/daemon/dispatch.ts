@@ -24,6 +24,9 @@ export interface Dispatch {
   readonly concurrency: number;
   readonly maxQueueDepth: number;
   readonly dedupeKey: string | null;
+  /** The trigger as loaded when the dispatch was accepted (worktree and delivery settings); null for ad-hoc runs,
+   * which use `branchStrategy: none`. A hot reload does not change it. */
+  readonly trigger: Trigger | null;
 }
 
 export const AD_HOC_TRIGGER = '_dispatch';
@@ -96,5 +99,6 @@ export function triggerDispatch(args: {
     maxQueueDepth: trigger.maxQueueDepth,
     dedupeKey:
       args.source === 'webhook' ? `${trigger.id}|${trigger.workflowId}|${args.goal}|${trigger.workspacePath}` : null,
+    trigger,
   };
 }

@@ -5,6 +5,8 @@ export interface Redactor {
   (text: string): string;
   /** Adds secrets (values shorter than 4 characters are ignored: they would redact ordinary words). */
   add(...secrets: readonly (string | undefined)[]): void;
+  /** Every secret held, for the delivery secret scan (§8.3), which looks for their exact values. */
+  secrets(): readonly string[];
 }
 
 export function createRedactor(initial: readonly (string | undefined)[] = []): Redactor {
@@ -19,6 +21,7 @@ export function createRedactor(initial: readonly (string | undefined)[] = []): R
     for (const secret of more) if (secret !== undefined && secret.length >= 4) next.add(secret);
     secrets = [...next].sort((a, b) => b.length - a.length);
   };
+  redact.secrets = () => secrets;
   redact.add(...initial);
   return redact;
 }

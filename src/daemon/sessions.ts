@@ -1,8 +1,28 @@
 // Daemon session records (docs/worktrain.md §5.6): one per accepted dispatch, looked up by daemon id, workrail id
-// or an unambiguous prefix of ≥ 8 characters. Held in memory by this process.
+// or an unambiguous prefix of ≥ 8 characters. The registry is in memory; every change is also written to daemon.db
+// (state/sidecars.ts), which reloads it at startup.
 import type { TurnUsage } from './providers/types.js';
 
-export type SessionState = 'queued' | 'preparing' | 'running' | 'parked' | 'interrupted' | 'completed';
+export type SessionState =
+  | 'queued'
+  | 'preparing'
+  | 'running'
+  | 'parked'
+  | 'delivering'
+  | 'delivery_failed'
+  | 'interrupted'
+  | 'completed';
+
+export type DeliveryStatus = 'none' | 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
+
+/** The delivery part of the record (§5.6); `stage` is the last stage reached (the failed one on failure). */
+export interface SessionDelivery {
+  status: DeliveryStatus;
+  stage: string | null;
+  prUrl: string | null;
+  commitShas: string[];
+  error: string | null;
+}
 
 export interface DaemonSession {
   readonly sessionId: string;
@@ -11,6 +31,8 @@ export interface DaemonSession {
   readonly workflowId: string;
   readonly goal: string;
   readonly workspacePath: string;
+  worktreePath: string | null;
+  branch: string | null;
   state: SessionState;
   outcome: string | null;
   detail: string | null;
@@ -20,9 +42,11 @@ export interface DaemonSession {
   turns: number;
   stepAdvances: number;
   currentStepId: string | null;
+  resumeCount: number;
   readonly provider: string;
   readonly model: string;
   tokens: TurnUsage;
+  delivery: SessionDelivery;
   live: { activity: 'thinking' | 'tool' | 'idle'; toolName: string | null; currentStepTitle: string | null } | null;
   result: {
     finalNotes: string | null;

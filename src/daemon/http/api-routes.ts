@@ -159,6 +159,7 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
         concurrency: Number.MAX_SAFE_INTEGER,
         maxQueueDepth: DEFAULTS.maxQueueDepth,
         dedupeKey: null,
+        trigger: null,
       };
     }
     const result = core.submit(dispatch);

@@ -1,0 +1,125 @@
+// Crash recovery (docs/worktrain.md §7.5): what the daemon does at startup with each stored live session. The
+// policy is a pure function of the sidecar snapshot and the clock; `recoverSessions` applies it through the core.
+import { existsSync } from 'node:fs';
+import type { DaemonCore } from './core.js';
+import type { Logger } from './logger.js';
+import type { RunMode } from './session-job.js';
+import type { SessionState } from './sessions.js';
+import { reattachSecrets, type SidecarStore } from './state/sidecars.js';
+
+/** The crash-recovery resume limits of §2.1. */
+export const RECOVERY_LIMITS = { maxIdleMs: 24 * 60 * 60 * 1000, maxResumes: 2 } as const;
+
+export interface RecoverySnapshot {
+  readonly state: SessionState;
+  readonly stepAdvances: number;
+  readonly resumeCount: number;
+  readonly lastActivityAt: number;
+  /** The session works in a worktree (`branchStrategy` worktree or read-only). */
+  readonly usesWorktree: boolean;
+  /** The worktree directory still exists (ignored when `usesWorktree` is false). */
+  readonly worktreePresent: boolean;
+  /** A continue token to rehydrate from. */
+  readonly hasContinueToken: boolean;
+}
+
+export type RecoveryAction =
+  | { readonly kind: 'requeue' }
+  | { readonly kind: 'resume' }
+  | { readonly kind: 'discard'; readonly reason: string }
+  | { readonly kind: 'continue_delivery' }
+  | { readonly kind: 'leave' };
+
+export function recoveryAction(sidecar: RecoverySnapshot, now: number): RecoveryAction {
+  switch (sidecar.state) {
+    case 'queued':
+      return { kind: 'requeue' };
+    case 'delivering':
+      return { kind: 'continue_delivery' };
+    case 'parked':
+    case 'delivery_failed':
+    case 'completed':
+      return { kind: 'leave' };
+    case 'preparing':
+    case 'running':
+    case 'interrupted': {
+      const reason = discardReason(sidecar, now);
+      return reason === null ? { kind: 'resume' } : { kind: 'discard', reason };
+    }
+    default: {
+      const never: never = sidecar.state;
+      throw new Error(`unknown session state ${String(never)}`);
+    }
+  }
+}
+
+function discardReason(sidecar: RecoverySnapshot, now: number): string | null {
+  if (sidecar.stepAdvances < 1) return 'crash_recovery: no step was advanced before the daemon stopped';
+  if (!sidecar.hasContinueToken) return 'crash_recovery: no continue token was stored';
+  if (sidecar.usesWorktree && !sidecar.worktreePresent) return 'crash_recovery: the worktree is gone';
+  if (now - sidecar.lastActivityAt >= RECOVERY_LIMITS.maxIdleMs) {
+    return 'crash_recovery: last activity was 24 h or more ago';
+  }
+  if (sidecar.resumeCount >= RECOVERY_LIMITS.maxResumes) {
+    return `crash_recovery: already resumed ${sidecar.resumeCount} times`;
+  }
+  return null;
+}
+
+/**
+ * The startup step (§1.1 step 4): loads every stored session into the core and applies `recoveryAction` to those
+ * that were live. Queued sessions are re-queued in acceptance order; the rest in the same pass, so slots go to
+ * the oldest first.
+ */
+export async function recoverSessions(args: {
+  readonly core: DaemonCore;
+  readonly store: SidecarStore;
+  readonly env: { readonly [name: string]: string | undefined };
+  readonly now: number;
+  readonly logger: Logger;
+}): Promise<void> {
+  const { core, now } = args;
+  const log = args.logger.child({ component: 'recovery' });
+  const plans: { sessionId: string; action: RecoveryAction; mode: RunMode }[] = [];
+  for (const stored of args.store.loadAll()) {
+    const sidecar =
+      stored.sidecar === null
+        ? null
+        : { ...stored.sidecar, dispatch: reattachSecrets(stored.sidecar.dispatch, args.core.config, args.env) };
+    core.adopt({ session: stored.session, sidecar });
+    const { session } = stored;
+    if (session.state === 'completed' || session.state === 'delivery_failed' || session.state === 'parked') continue;
+    if (sidecar === null) {
+      plans.push({
+        sessionId: session.sessionId,
+        action: { kind: 'discard', reason: 'crash_recovery: no sidecar' },
+        mode: { kind: 'start' },
+      });
+      continue;
+    }
+    const usesWorktree = (sidecar.dispatch.trigger?.branchStrategy ?? 'none') !== 'none';
+    const action = recoveryAction(
+      {
+        state: session.state,
+        stepAdvances: session.stepAdvances,
+        resumeCount: session.resumeCount,
+        lastActivityAt: sidecar.lastActivityAt,
+        usesWorktree,
+        worktreePresent: session.worktreePath !== null && existsSync(session.worktreePath),
+        hasContinueToken: sidecar.continueToken !== null,
+      },
+      now,
+    );
+    plans.push({ sessionId: session.sessionId, action, mode: sidecar.mode });
+  }
+  for (const { sessionId, action, mode } of plans) {
+    log.info(
+      { sessionId, action: action.kind, ...(action.kind === 'discard' ? { reason: action.reason } : {}) },
+      'crash recovery',
+    );
+    if (action.kind === 'requeue') core.requeue(sessionId, mode);
+    else if (action.kind === 'resume') core.requeue(sessionId, { kind: 'resume', reason: 'crash_recovery' });
+    else if (action.kind === 'continue_delivery') core.requeue(sessionId, { kind: 'deliver' });
+    else if (action.kind === 'discard') await core.abandon(sessionId, 'aborted', action.reason);
+  }
+}
