@@ -57,14 +57,16 @@ export function continueWorkflow(
     deps.sources.rememberRoot(request.value.workspacePath, deps.clock.now());
   }
 
-  // Facts from outside the store are gathered before the transaction (STYLE §5); the transaction re-checks all.
-  const head = sessionHeadOf(deps, token.value);
+  // Facts from outside the store are gathered before the transaction (STYLE §5); the transaction resolves and checks
+  // the token. An advance needs only the workspace (one lookup); a rehydrate reads the pinned bindings too.
   const isAdvance = request.value.intent === 'advance';
-  const git = isAdvance && head !== null ? readGitFacts(head.workspacePath) : null;
-  const drift = !isAdvance && head !== null ? bindingDrift(head) : [];
+  const located = isAdvance ? deps.store.read((reader) => reader.locateToken(token.value)) : null;
+  const head = isAdvance ? null : sessionHeadOf(deps, token.value);
+  const git = located !== null ? readGitFacts(located.workspacePath) : null;
+  const drift = head !== null ? bindingDrift(head) : [];
   const now = deps.clock.now();
 
-  const committed = deps.store.transaction(head?.sessionId ?? null, (tx) => {
+  const committed = deps.store.transaction(located?.sessionId ?? head?.sessionId ?? null, (tx) => {
     if (request.value.workspacePath !== undefined) tx.rememberRoot(request.value.workspacePath, now);
     const minting: TokenMinting = { tx, keyring: deps.keyring, ids: deps.ids, now };
     if (!isAdvance) {

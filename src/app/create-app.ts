@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { databasePath, openSqliteSessionStore, type SessionStore } from '../store/index.js';
 import { type Keyring, loadOrCreateKeyring } from '../tokens/index.js';
-import { bundledWorkflowsDir, createWorkflowSources } from '../workflow/sources.js';
+import { bundledWorkflowsDir, CATALOG_RESCAN_MS, createWorkflowSources } from '../workflow/sources.js';
 import { type Env, loadConfig } from './config.js';
 import type { AppDeps, Clock } from './deps.js';
 import { createIds, type Ids } from './ids.js';
@@ -28,7 +28,7 @@ export interface App extends AppDeps {
 export function createApp(options: CreateAppOptions = {}): App {
   const config = loadConfig(options.env ?? process.env, { homeDir: os.homedir(), bundledDir: bundledWorkflowsDir() });
   const clock = options.clock ?? { now: () => Date.now() };
-  const sources = createWorkflowSources(config.workflows, { now: () => clock.now() });
+  const sources = createWorkflowSources(config.workflows, { now: () => clock.now(), rescanAfterMs: CATALOG_RESCAN_MS });
   const ids = options.ids ?? createIds();
   let store: SessionStore | undefined;
   let keyring: Keyring | undefined;

@@ -1,6 +1,7 @@
 // Git facts of a workspace (docs: mcp-protocol.md §8 anchors, §10 observation_recorded), read straight from the
 // repository files: `.git` (a directory, or a `gitdir:` file in a linked worktree), `commondir`, `HEAD`, loose refs
-// and `packed-refs`. No git process is spawned, so a call costs a few small file reads.
+// and `packed-refs`. No git process is spawned, so a call costs a few small file reads. Where a workspace's `.git` is
+// (the walk up the directory tree) is remembered per workspace path for DIRS_TTL_MS; HEAD and refs are read every call.
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from '../workflow/canonical.js';
@@ -18,17 +19,24 @@ export interface GitFacts {
 
 const SHA = /^[0-9a-f]{40}$/;
 const MAX_SYMREF_DEPTH = 5;
+/** How long a workspace's git dir lookup is reused: a repository created or moved is seen within a second. */
+const DIRS_TTL_MS = 1000;
+const DIRS_CACHE_LIMIT = 256;
 
 /** The git facts of the repository containing `workspacePath`, or null when it is not inside one. Never throws. */
 export function readGitFacts(workspacePath: string): GitFacts | null {
   try {
-    const dirs = findGitDirs(path.resolve(workspacePath));
-    if (dirs === null) return null;
-    const repoRoot = path.basename(dirs.commonDir) === '.git' ? path.dirname(dirs.commonDir) : dirs.commonDir;
-    const head = readText(path.join(dirs.gitDir, 'HEAD'))?.trim();
-    if (head === undefined) return null;
+    const workspace = path.resolve(workspacePath);
+    let dirs = cachedGitDirs(workspace);
+    let head = dirs === null ? undefined : readText(path.join(dirs.gitDir, 'HEAD'))?.trim();
+    if (dirs !== null && head === undefined) {
+      // The remembered git dir is gone: look again before concluding.
+      dirs = cachedGitDirs(workspace, true);
+      head = dirs === null ? undefined : readText(path.join(dirs.gitDir, 'HEAD'))?.trim();
+    }
+    if (dirs === null || head === undefined) return null;
     const { branch, headSha } = resolveHead(head, dirs);
-    return { repoRoot, repoRootHash: sha256Hex(repoRoot), branch, headSha };
+    return { repoRoot: dirs.repoRoot, repoRootHash: dirs.repoRootHash, branch, headSha };
   } catch {
     return null;
   }
@@ -39,6 +47,27 @@ interface GitDirs {
   readonly gitDir: string;
   /** The repository's shared git dir (holds refs, packed-refs). */
   readonly commonDir: string;
+}
+
+interface RepoDirs extends GitDirs {
+  readonly repoRoot: string;
+  readonly repoRootHash: string;
+}
+
+const dirsCache = new Map<string, { readonly atMs: number; readonly dirs: RepoDirs | null }>();
+
+function cachedGitDirs(workspace: string, refresh = false): RepoDirs | null {
+  const now = performance.now();
+  const cached = dirsCache.get(workspace);
+  if (!refresh && cached !== undefined && now - cached.atMs < DIRS_TTL_MS) return cached.dirs;
+  const found = findGitDirs(workspace);
+  const repoRoot =
+    found === null ? null : path.basename(found.commonDir) === '.git' ? path.dirname(found.commonDir) : found.commonDir;
+  const dirs = found === null || repoRoot === null ? null : { ...found, repoRoot, repoRootHash: sha256Hex(repoRoot) };
+  dirsCache.delete(workspace);
+  if (dirsCache.size >= DIRS_CACHE_LIMIT) dirsCache.delete(dirsCache.keys().next().value!);
+  dirsCache.set(workspace, { atMs: now, dirs });
+  return dirs;
 }
 
 function findGitDirs(start: string): GitDirs | null {

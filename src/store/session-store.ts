@@ -72,6 +72,11 @@ export interface SessionReader {
   nodeContext(nodeId: NodeId): JsonObject | null;
   getWorkflow(workflowHash: WorkflowHash): CompiledWorkflow | null;
   findToken(token: string): TokenRecord | null;
+  /**
+   * The session a token names and that session's workspace, from one index lookup and without integrity checks: for
+   * gathering facts before a transaction, which then resolves the token fully. Null for an unknown token or session.
+   */
+  locateToken(token: string): TokenLocation | null;
   /** The stored token of `kind` for a node (and attempt, for `continue`/`checkpoint`), so it can be reused (§3). */
   findTokenFor(kind: TokenKind, nodeId: NodeId, attemptId: AttemptId | null): Token | null;
   /** The advance already recorded from (node, attempt), with its stored response, for replay (§6.2). */
@@ -255,6 +260,11 @@ export interface TokenRecord {
   readonly attemptId: AttemptId | null;
   readonly workflowHash: WorkflowHash;
   readonly createdAtMs: number;
+}
+
+export interface TokenLocation {
+  readonly sessionId: SessionId;
+  readonly workspacePath: string;
 }
 
 export interface SessionSummary {

@@ -1,6 +1,8 @@
 // Workflow sources (docs: workflow-format.md §11): finds workflow files on disk, validates them, and hands the
 // results to catalog.ts, which decides what wins. The only module of src/workflow that touches the disk.
-// Each file's outcome is cached by path, mtime and size, so a long-running server sees edits on the next call.
+// Each file's outcome is cached by path, mtime and size. With `rescanAfterMs` (the app uses CATALOG_RESCAN_MS), a
+// resolved catalog is also reused for that long, so a long-running server sees an edited file within that interval;
+// changes made through this object (attach, detach, a newly remembered root) are seen on the next call.
 
 import {
   mkdirSync,
@@ -113,9 +115,20 @@ export function bundledWorkflowsDir(): string {
   return fileURLToPath(new URL('../../workflows', import.meta.url));
 }
 
+/** How long the app reuses a scanned catalog (docs/configuration.md, "Workflow discovery"). */
+export const CATALOG_RESCAN_MS = 1000;
+const CATALOG_CACHE_LIMIT = 64;
+
 export interface WorkflowSourcesOptions {
   /** Current time in ms; decides which remembered roots are still fresh. */
   readonly now: () => number;
+  /**
+   * Reuse a scanned catalog (and the bundled templates) for this many ms instead of re-reading the directories on
+   * every call. Default 0: every call rescans.
+   */
+  readonly rescanAfterMs?: number;
+  /** Monotonic ms for `rescanAfterMs`; default `performance.now`. */
+  readonly monotonicNow?: () => number;
   /** Registries; default to JSON files under `workrailHome`. */
   readonly roots?: RememberedRoots;
   readonly managed?: ManagedSources;
@@ -128,9 +141,28 @@ export function createWorkflowSources(config: WorkflowSourcesConfig, options: Wo
   const files = createFileCache();
   let routineDocs: readonly WorkflowDocument[] = [];
   let templateCatalog: TemplateCatalog = NO_TEMPLATES;
+  const rescanAfterMs = options.rescanAfterMs ?? 0;
+  const monotonicNow = options.monotonicNow ?? (() => performance.now());
+  const catalogs = new Map<string, { readonly atMs: number; readonly catalog: Catalog }>();
+  let bundledScan: { readonly atMs: number; readonly value: BundledScan } | undefined;
+  /** Roots this object remembered, with the time passed in, so an unchanged root is not rewritten every call. */
+  const rememberedAt = new Map<string, number>();
+
+  const isFresh = (atMs: number): boolean => rescanAfterMs > 0 && monotonicNow() - atMs < rescanAfterMs;
+  const forgetScans = (): void => {
+    catalogs.clear();
+    bundledScan = undefined;
+  };
+
+  function readBundled(): BundledScan {
+    if (bundledScan !== undefined && isFresh(bundledScan.atMs)) return bundledScan.value;
+    const value = scanBundled();
+    bundledScan = { atMs: monotonicNow(), value };
+    return value;
+  }
 
   // Routines are validated first (they may not use templates), then build the catalog the others need.
-  function readBundled(): { files: readonly LoadedFile[]; templates: TemplateCatalog } {
+  function scanBundled(): BundledScan {
     const scanned = files.scan(config.bundledDir);
     const routines = scanned.filter(isRoutine).map((file) => files.load(file, true, NO_TEMPLATES));
     const docs = routines.flatMap((file) =>
@@ -149,6 +181,18 @@ export function createWorkflowSources(config: WorkflowSourcesConfig, options: Wo
   }
 
   function list(workspacePath?: string): Catalog {
+    if (rescanAfterMs <= 0) return scanCatalog(workspacePath);
+    const key = workspacePath ?? '';
+    const cached = catalogs.get(key);
+    if (cached !== undefined && isFresh(cached.atMs)) return cached.catalog;
+    const catalog = scanCatalog(workspacePath);
+    catalogs.delete(key);
+    if (catalogs.size >= CATALOG_CACHE_LIMIT) catalogs.delete(catalogs.keys().next().value!);
+    catalogs.set(key, { atMs: monotonicNow(), catalog });
+    return catalog;
+  }
+
+  function scanCatalog(workspacePath?: string): Catalog {
     const bundled = readBundled();
     const sources: LoadedSource[] = [];
     const staleRoots: string[] = [];
@@ -217,13 +261,25 @@ export function createWorkflowSources(config: WorkflowSourcesConfig, options: Wo
       return entry === undefined ? undefined : bind(entry, workspacePath);
     },
     templates: () => readBundled().templates,
-    rememberRoot: (rootPath, nowMs) => roots.remember(path.resolve(rootPath), nowMs),
+    rememberRoot(rootPath, nowMs) {
+      const resolved = path.resolve(rootPath);
+      const last = rememberedAt.get(resolved);
+      if (last !== undefined && nowMs >= last && nowMs - last < ROOT_TOUCH_INTERVAL_MS) return;
+      roots.remember(resolved, nowMs);
+      rememberedAt.set(resolved, nowMs);
+      // A root new to this object may add workflow directories to the catalog of related workspaces.
+      if (last === undefined) forgetScans();
+    },
     attach(dirPath, nowMs) {
       const resolved = path.resolve(dirPath);
       if (!isDirectory(resolved)) return { kind: 'not_a_directory' };
+      forgetScans();
       return { kind: 'attached', sources: managed.add(resolved, nowMs) };
     },
-    detach: (dirPath) => managed.remove(path.resolve(dirPath)),
+    detach(dirPath) {
+      forgetScans();
+      return managed.remove(path.resolve(dirPath));
+    },
     managed: () => managed.list(),
     resolveReference(reference, workspacePath) {
       const base = reference.resolveFrom === 'package' ? path.dirname(config.bundledDir) : workspacePath;
@@ -240,6 +296,11 @@ export function createWorkflowSources(config: WorkflowSourcesConfig, options: Wo
       }
     },
   };
+}
+
+interface BundledScan {
+  readonly files: readonly LoadedFile[];
+  readonly templates: TemplateCatalog;
 }
 
 function bindingsWarning(message: string): CatalogWarning {

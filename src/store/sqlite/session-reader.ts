@@ -197,6 +197,9 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
       const row = q.token.get(token) as TokenRow | undefined;
       return row === undefined ? null : toTokenRecord(row);
     },
+    locateToken(token) {
+      return (q.locateToken.get(token) as { sessionId: SessionId; workspacePath: string } | undefined) ?? null;
+    },
     findTokenFor(kind: TokenKind, nodeId: NodeId, attemptId: AttemptId | null) {
       const row = q.tokenFor.get(nodeId, kind, attemptId) as { token: Token } | undefined;
       return row?.token ?? null;
@@ -353,6 +356,10 @@ function prepare(db: Database.Database) {
        WHERE n.node_id = ?`,
     ),
     token: db.prepare('SELECT * FROM tokens WHERE token = ?'),
+    locateToken: db.prepare(
+      `SELECT t.session_id AS sessionId, s.workspace_path AS workspacePath
+       FROM tokens t JOIN sessions s ON s.session_id = t.session_id WHERE t.token = ?`,
+    ),
     tokenFor: db.prepare(
       'SELECT token FROM tokens WHERE node_id = ? AND kind = ? AND attempt_id IS ? ORDER BY created_at_ms, token LIMIT 1',
     ),
