@@ -22,6 +22,7 @@ import type { Dispatch } from './dispatch.js';
 import { createEventLog } from './events.js';
 import { createDaemonHttp } from './http/server.js';
 import { createDaemonLogger, type Logger } from './logger.js';
+import { createPollerHost, type PollerHost } from './pollers/poller-host.js';
 import type { Provider } from './providers/types.js';
 import { recoverSessions } from './recovery.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -54,6 +55,8 @@ export interface RunningDaemon {
   readonly redact: Redactor;
   /** The timers of the schedule triggers (§4.3). */
   readonly schedules: Scheduler;
+  /** The loops of the polling triggers and their item ledger (§4.1, §7.2). */
+  readonly pollers: PollerHost;
   /** Graceful shutdown (§1.2); resolves when the lock is released. */
   stop(reason?: 'graceful' | 'crash'): Promise<void>;
 }
@@ -194,8 +197,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   );
   const schedules = createScheduler({ core, state: createScheduleState(daemonDb), logger });
   schedules.start();
+  const pollers = createPollerHost({ core, db: daemonDb, events, logger, env, now });
+  pollers.start(core.config.triggers);
   if (options.watch !== false) {
-    const onReloaded = () => schedules.reload();
+    const onReloaded = () => {
+      schedules.reload();
+      pollers.reload(core.config.triggers);
+    };
     watcher = await watchTriggers({ file: triggersFile, load: loadConfig, core, redact, logger, onReloaded });
   }
   events.emit('triggers_loaded', { count: config.triggers.length });
@@ -211,9 +219,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     logger,
     redact,
     schedules,
+    pollers,
     stop(reason = 'graceful') {
       stopping ??= (async () => {
         schedules.stop();
+        await pollers.stop();
         await watcher?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
