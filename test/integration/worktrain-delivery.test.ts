@@ -416,9 +416,15 @@ describe('runDelivery', () => {
     git(wt.workspace, 'config', 'commit.gpgsign', 'true');
     git(wt.workspace, 'config', 'gpg.program', '/nonexistent/gpg');
     const env = { HOME: path.dirname(wt.worktreePath), GIT_CONFIG_NOSYSTEM: '1' };
-    const saved = { HOME: process.env.HOME, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
-    Object.assign(process.env, env);
-    cleanups.push(() => Object.assign(process.env, saved));
+    // git runs with the daemon's process environment: point HOME away from any global identity for this test
+    for (const [key, value] of Object.entries(env)) {
+      const saved = process.env[key];
+      process.env[key] = value;
+      cleanups.push(() => {
+        if (saved === undefined) delete process.env[key];
+        else process.env[key] = saved;
+      });
+    }
 
     const signed = await runDelivery(
       deliveryInput(wt, null, { gitIdentity: { name: 'Op Erator', email: 'op@example.com' } }),
@@ -436,5 +442,28 @@ describe('runDelivery', () => {
     expect(unsigned.status).toBe('completed');
     const sha = remoteCommits(wt.remote, wt.branch)[0] ?? '';
     expect(gitRemote(wt.remote, 'log', '-1', '--format=%an <%ae>', sha)).toBe('Op Erator <op@example.com>');
+  });
+
+  it('fails at the next stage when a resume finds the worktree gone, and does nothing for a completed delivery', async () => {
+    const wt = await sessionWorktree(cleanups);
+    writeChange(wt);
+    const input = deliveryInput(wt, null);
+    const done = await runDelivery(input, null, recorder().hooks);
+    expect(done.status).toBe('completed');
+    const rec = recorder();
+    expect(await runDelivery(input, done, rec.hooks)).toEqual(done);
+    expect(rec.stages).toEqual([]);
+
+    const stale: DeliveryProgress = {
+      ...done,
+      status: 'failed',
+      completedStages: ['parse_handoff', 'secret_scan', 'commit'],
+    };
+    const resumed = await runDelivery(input, stale, recorder().hooks);
+    expect(resumed).toMatchObject({
+      status: 'failed',
+      failedStage: 'push',
+      error: `the worktree ${wt.worktreePath} is missing`,
+    });
   });
 });

@@ -1,6 +1,7 @@
 // The delivery pipeline (docs/worktrain.md §8.3): after a successful `worktree` session, commit the agent's change,
 // push it and open the PR/MR. Each stage reports through `onStage` so the caller persists the progress; calling
 // again with that progress resumes at the first stage not yet completed (`worktrain sessions deliver <id>`).
+import { existsSync } from 'node:fs';
 import type { JsonObject } from '../../workflow/types.js';
 import type { Trigger } from '../config/trigger.js';
 import type { Logger } from '../logger.js';
@@ -62,7 +63,11 @@ export interface DeliveryInput {
 }
 
 export interface DeliveryHooks {
-  /** Called after every stage; the caller persists `progress` and emits `delivery_stage`. */
+  /**
+   * Called after every stage; the caller persists `progress` and emits `delivery_stage`. `failed` ends delivery only
+   * when `progress.status` is `failed` (stages 1–5). After `deleteSidecar` it is still called for `delete_sidecar`:
+   * emit the event, but do not write the sidecar again.
+   */
   onStage(
     stage: DeliveryStage,
     status: 'ok' | 'skipped' | 'failed',
@@ -90,9 +95,10 @@ type StageOutcome =
   | { readonly status: 'failed'; readonly error: string };
 
 /**
- * Runs (or resumes) delivery. Never throws for an expected failure: a failure in stages 1–5 returns status `failed`
- * with `failedStage` and `error` (the worktree is kept); failures in 6–8 are logged and leave the status as it was.
- * Errors and details never contain a value from `secrets`.
+ * Runs (or resumes) delivery. An expected failure in stages 1–5 returns status `failed` with `failedStage` and
+ * `error` (the worktree is kept); failures in 6–8 are logged, reported to `onStage` as `failed` and leave the status
+ * as it was (a later run retries them). Only bugs and infrastructure faults throw. Errors and details never contain
+ * a value from `secrets`.
  */
 export async function runDelivery(
   input: DeliveryInput,
@@ -103,7 +109,7 @@ export async function runDelivery(
   const log = input.log.child({ component: 'delivery', sessionId: input.sessionId, triggerId: input.triggerId });
   let progress: DeliveryProgress = {
     ...(previous ?? INITIAL_PROGRESS),
-    status: previous?.status === 'skipped' ? 'skipped' : 'pending',
+    status: previous === null || previous.status === 'failed' ? 'pending' : previous.status,
     failedStage: null,
     error: null,
   };
@@ -135,16 +141,13 @@ export async function runDelivery(
       continue;
     }
 
-    let outcome: StageOutcome;
-    try {
-      outcome = await runStage(stage, handoff as Handoff);
-    } catch (error) {
-      outcome = { status: 'failed', error: `unexpected error: ${(error as Error).message}` };
-    }
+    if (!existsSync(input.worktreePath)) return fail(stage, `the worktree ${input.worktreePath} is missing`);
+    const outcome = await runStage(stage, handoff as Handoff);
     if (outcome.status === 'failed') return fail(stage, outcome.error);
     if (outcome.update !== undefined) progress = { ...progress, ...outcome.update };
     complete(stage, outcome.status, outcome.detail);
   }
+  if (progress.status === 'pending') progress = { ...progress, status: 'completed' };
   return progress;
 
   function complete(stage: DeliveryStage, status: 'ok' | 'skipped', detail: string | null): void {
