@@ -1,9 +1,11 @@
-// The webhook dry run of `worktrain trigger test` (docs/worktrain.md §10): what POST /webhook/:id would do with a
-// payload once its signature passed — the same goal, condition and dispatch code as the route, nothing queued.
+// The dry runs of `worktrain trigger test` (docs/worktrain.md §10): what POST /webhook/:id would do with a
+// payload once its signature passed — the same goal, condition and dispatch code as the route, nothing queued — and
+// the next fire times of a schedule.
 import type { Trigger } from './config/trigger.js';
 import type { DispatchCondition } from './config/trigger-schema.js';
 import { conditionsHold, goalFor, triggerDispatch } from './dispatch.js';
 import { readJsonPath } from './json-path.js';
+import { checkScheduleSource, formatInZone, nextTimes } from './schedule/cron-schedule.js';
 
 export interface DryRun {
   readonly triggerId: string;
@@ -73,4 +75,28 @@ function describeCondition(condition: DispatchCondition): string {
   if (condition.exists !== undefined) return condition.exists ? 'exists' : 'is absent';
   if (condition.equals !== undefined) return `equals ${JSON.stringify(condition.equals)}`;
   return `in [${(condition.in ?? []).map((v) => String(v)).join(', ')}]`;
+}
+
+export interface ScheduleDryRun {
+  readonly triggerId: string;
+  readonly cron: string;
+  readonly timezone: string;
+  /** The next fire times, as UTC ISO and as wall time in the trigger's zone. */
+  readonly next: readonly { readonly utc: string; readonly local: string }[];
+}
+
+/** What `worktrain trigger test` shows for a schedule trigger (§4.3): its next `count` fire times after `now`. */
+export function dryRunSchedule(trigger: Trigger, now: Date, count = 5): ScheduleDryRun | { readonly error: string } {
+  const checked = checkScheduleSource(trigger.source);
+  if (!checked.ok) return { error: checked.message };
+  const { source } = checked;
+  return {
+    triggerId: trigger.id,
+    cron: source.cron,
+    timezone: source.timezone,
+    next: nextTimes(source, now, count).map((at) => ({
+      utc: at.toISOString(),
+      local: formatInZone(at, source.timezone),
+    })),
+  };
 }

@@ -1,17 +1,17 @@
-// `worktrain trigger validate|list|test|retry` (docs/worktrain.md §3.8, §7.2, §10): validation and dry runs without
+// `worktrain trigger validate|list|test|run` (docs/worktrain.md §3.8, §10): validation and dry runs without
 // a daemon; list from the daemon, or from the file with --offline. Secrets are shown as written ($NAME), never resolved.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createApp } from '../../app/index.js';
 import { loadEnvFile } from '../../daemon/config/env-file.js';
 import { formatFinding, hasErrors, summarizeFindings } from '../../daemon/config/findings.js';
 import { loadTriggers, type TriggerConfig } from '../../daemon/config/load-triggers.js';
+import type { Trigger } from '../../daemon/config/trigger.js';
 import { workrailHomeOf } from '../../daemon/daemon.js';
-import { dryRunWebhook } from '../../daemon/dry-run.js';
-import { retryLedgerItem } from '../../daemon/pollers/retry-item.js';
+import { dryRunSchedule, dryRunWebhook } from '../../daemon/dry-run.js';
 import type { CliIo } from '../io.js';
 import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
+import { readPayload, registerTriggerRun } from './worktrain-trigger-run.js';
 
 interface Ctx {
   readonly io: CliIo;
@@ -70,7 +70,7 @@ export function registerTrigger(program: Command, ctx: Ctx): void {
     });
   trigger
     .command('test <id>')
-    .description('dry run of a webhook payload: condition, goal, workflow, workspace (nothing is dispatched)')
+    .description('dry run: a webhook payload (condition, goal, workflow, workspace) or the next times of a schedule')
     .option('--payload <file>', 'JSON payload file (default: {})')
     .option('--config <file>', 'triggers file')
     .option('--json', 'print JSON')
@@ -89,6 +89,10 @@ export function registerTrigger(program: Command, ctx: Ctx): void {
         ctx.setExitCode(WT_EXIT.failed);
         return;
       }
+      if (found.provider === 'schedule') {
+        testSchedule(ctx, found, options.json === true);
+        return;
+      }
       if (found.provider !== 'generic') {
         ctx.io.stderr(
           `Trigger ${id} (${found.provider}) is not a webhook trigger; trigger test dry-runs generic (webhook) triggers\n`,
@@ -96,23 +100,9 @@ export function registerTrigger(program: Command, ctx: Ctx): void {
         ctx.setExitCode(WT_EXIT.failed);
         return;
       }
-      let payload: unknown = {};
-      if (options.payload !== undefined) {
-        const file = path.resolve(ctx.io.cwd, options.payload);
-        try {
-          payload = JSON.parse(readFileSync(file, 'utf8'));
-        } catch (error) {
-          ctx.io.stderr(`Cannot read the payload ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
-          ctx.setExitCode(WT_EXIT.failed);
-          return;
-        }
-        if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-          ctx.io.stderr(`The payload ${file} must hold a JSON object\n`);
-          ctx.setExitCode(WT_EXIT.failed);
-          return;
-        }
-      }
-      const result = dryRunWebhook(found, payload as { [key: string]: unknown });
+      const payload = options.payload === undefined ? {} : readPayload(ctx, options.payload);
+      if (payload === null) return;
+      const result = dryRunWebhook(found, payload);
       if (options.json === true) {
         ctx.io.stdout(`${JSON.stringify(result)}\n`);
         return;
@@ -137,23 +127,27 @@ export function registerTrigger(program: Command, ctx: Ctx): void {
       }
       ctx.io.stdout(`${lines.join('\n')}\n`);
     });
-  trigger
-    .command('retry <id> <itemKey>')
-    .description('put a polled item back to new with 0 attempts (after needs_human, killed or delivery_failed)')
-    .action((id: string, itemKey: string) => {
-      const app = createApp({ env: loadEnvFile(path.join(workrailHomeOf(ctx.io.env), '.env'), ctx.io.env).env });
-      const dataDir = app.config.dataDir;
-      app.close();
-      const result = retryLedgerItem(dataDir, id, itemKey, Date.now());
-      if (!result.ok) {
-        ctx.io.stderr(`No item ${itemKey} for trigger ${id}. Known: ${result.known.join(', ') || 'none'}\n`);
-        ctx.setExitCode(WT_EXIT.failed);
-        return;
-      }
-      ctx.io.stdout(
-        `${itemKey}: ${result.previous.state} (${result.previous.attempts} attempts) -> new (0 attempts)\n`,
-      );
-    });
+  registerTriggerRun(program, trigger, ctx);
+}
+
+/** `trigger test` of a schedule: its next 5 fire times in the trigger's zone and in UTC. */
+function testSchedule(ctx: Ctx, trigger: Trigger, json: boolean): void {
+  const result = dryRunSchedule(trigger, new Date());
+  if ('error' in result) {
+    ctx.io.stderr(`Trigger ${trigger.id}: ${result.error}\n`);
+    ctx.setExitCode(WT_EXIT.failed);
+    return;
+  }
+  if (json) {
+    ctx.io.stdout(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = [
+    `Trigger ${trigger.id}: schedule "${result.cron}" in ${result.timezone}; dry run, nothing dispatched.`,
+    `Next ${result.next.length} times:`,
+    ...result.next.map((time) => `  ${time.local}  (${time.utc})`),
+  ];
+  ctx.io.stdout(`${lines.join('\n')}\n`);
 }
 
 function loadFromDisk(io: CliIo, file: string | undefined): TriggerConfig {
