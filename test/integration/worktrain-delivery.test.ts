@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -212,7 +212,9 @@ describe('runDelivery', () => {
     const cases: [string, string][] = [
       ['../outside.txt', 'filesChanged path "../outside.txt" contains ".."'],
       [path.join(outside, 'outside.txt'), `filesChanged path "${path.join(outside, 'outside.txt')}" is absolute`],
+      ['link/outside.txt', 'filesChanged path "link/outside.txt" leaves the worktree through the symlink "link"'],
     ];
+    symlinkSync(outside, path.join(wt.worktreePath, 'link'));
     for (const [file, error] of cases) {
       const progress = await runDelivery(
         deliveryInput(wt, null, { artifacts: [{ ...HANDOFF, filesChanged: ['src/hello.ts', file] }] }),
