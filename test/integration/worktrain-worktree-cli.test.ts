@@ -4,9 +4,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/worktrain.js';
 import type { DaemonSession } from '../../src/daemon/sessions.js';
+import { signBody } from '../../src/daemon/signature.js';
 import { openDaemonDb } from '../../src/daemon/state/daemon-db.js';
 import { createSidecarStore } from '../../src/daemon/state/sidecars.js';
-import { gitWorkspace, tempDir } from '../support/worktrain-harness.js';
+import { API_KEY, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { gitWorkspace, startTestDaemon, tempDir, triggersYml } from '../support/worktrain-harness.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -21,7 +23,7 @@ const ID = {
   forgotten: '55555555-0000-4000-8000-000000000005',
 };
 
-async function worktrain(argv: string[], home: string) {
+async function worktrain(argv: string[], home: string, port = '1') {
   let stdout = '';
   let stderr = '';
   const code = await main(
@@ -33,8 +35,8 @@ async function worktrain(argv: string[], home: string) {
       stderr: (t) => {
         stderr += t;
       },
-      // Port 1 refuses connections: no daemon answers, so states come from daemon.db.
-      env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKRAIL_TRIGGER_PORT: '1' },
+      // Port 1 (the default here) refuses connections: no daemon answers, so states come from daemon.db.
+      env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKRAIL_TRIGGER_PORT: port },
       cwd: home,
     },
     async () => undefined,
@@ -181,5 +183,46 @@ describe('worktrain worktree clean', () => {
     expect(existsSync(path.join(root, ID.merged))).toBe(true);
 
     expect((await worktrain(['worktree', 'clean', '--older-than', 'soon'], home)).code).toBe(2);
+  });
+});
+
+describe('worktrain worktree with the daemon running', () => {
+  it("takes session states from the daemon and keeps a running session's worktree", async () => {
+    const llm = await startScriptedLlmServer({ script: () => ({ text: 'thinking', delayMs: 20_000 }) });
+    cleanups.push(() => llm.close());
+    const ws = gitWorkspace(cleanups);
+    const secret = 'whsec-worktree-cli-31b2';
+    const { daemon, home } = await startTestDaemon(cleanups, {
+      triggers: triggersYml(ws, '', llm.anthropicBaseUrl),
+      dotEnv: `WEBHOOK_SECRET=${secret}\nLLM_KEY=${API_KEY}\n`,
+    });
+    const body = JSON.stringify({ action: 'opened', issue: { number: 7, title: 'Slow page' } });
+    const answer = await fetch(`${daemon.url}/webhook/fix-issue`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'X-WorkRail-Signature': signBody(secret, body) },
+    });
+    const running = ((await answer.json()) as { sessionId: string }).sessionId;
+    for (let i = 0; llm.requests.length === 0 && i < 400; i++) await new Promise((r) => setTimeout(r, 25));
+    const root = path.join(home, 'worktrees');
+    for (const id of [running, ID.unmerged]) {
+      execFileSync('git', ['worktree', 'add', '-q', '-b', `worktrain/${id}`, path.join(root, id), 'main'], { cwd: ws });
+    }
+
+    const port = String(daemon.port);
+    const listed = JSON.parse((await worktrain(['worktree', 'list', '--json'], home, port)).stdout) as {
+      worktrees: Listed[];
+    };
+    const byId = new Map(listed.worktrees.map((w) => [w.sessionId, w]));
+    expect(byId.get(running)).toMatchObject({ state: 'running', orphan: false });
+    expect(byId.get(ID.unmerged)).toMatchObject({ state: 'unknown', orphan: true, orphanReason: 'no_session' });
+
+    const cleaned = JSON.parse((await worktrain(['worktree', 'clean', '--yes', '--json'], home, port)).stdout) as {
+      removed: string[];
+      kept: { path: string; reason: string }[];
+    };
+    expect(cleaned.removed).toEqual([path.join(root, ID.unmerged)]);
+    expect(cleaned.kept).toEqual([{ path: path.join(root, running), reason: 'session is running' }]);
+    expect(existsSync(path.join(root, running))).toBe(true);
   });
 });

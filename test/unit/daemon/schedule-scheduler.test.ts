@@ -92,6 +92,7 @@ function setup(args: { cron: string; catchUp?: boolean; goal?: string; startIso:
   const skipped = () => events.since(0).filter((e) => e.kind === 'schedule_skipped');
   return {
     scheduler,
+    core,
     clock,
     state,
     submitted,
@@ -192,5 +193,21 @@ describe('the scheduler', () => {
     t.scheduler.stop();
     expect(t.clock.pending()).toBe(0);
     expect(t.scheduler.nextFireAt('nightly')).toBeNull();
+  });
+
+  it('on reload stops removed triggers and arms new ones at their next match without catch-up', () => {
+    const t = setup({ cron: '0 * * * *', catchUp: true, startIso: '2026-05-14T10:20:00Z' });
+    t.scheduler.start();
+    const { config } = t.core;
+    (t.core as { config: typeof config }).config = { ...config, triggers: [] };
+    t.scheduler.reload();
+    expect(t.scheduler.nextFireAt('nightly')).toBeNull();
+    t.clock.advance('2026-05-14T12:30:00Z');
+    expect(t.submitted).toEqual([]);
+
+    (t.core as { config: typeof config }).config = config;
+    t.scheduler.reload();
+    expect(t.submitted).toEqual([]);
+    expect(t.scheduler.nextFireAt('nightly')).toBe('2026-05-14T13:00:00.000Z');
   });
 });
