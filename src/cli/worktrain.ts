@@ -8,6 +8,7 @@ import { registerDispatch } from './commands/worktrain-dispatch.js';
 import { registerInit } from './commands/worktrain-init.js';
 import { registerKillSessions } from './commands/worktrain-kill-sessions.js';
 import { registerLogs } from './commands/worktrain-logs.js';
+import { registerSessions } from './commands/worktrain-sessions.js';
 import { registerStatus } from './commands/worktrain-status.js';
 import { registerTrigger } from './commands/worktrain-trigger.js';
 import { registerWorktree } from './commands/worktrain-worktree.js';
@@ -34,6 +35,7 @@ export async function main(
   registerWorktree(program, { io, setExitCode });
   registerDispatch(program, { io, setExitCode });
   registerStatus(program, { io, setExitCode });
+  registerSessions(program, { io, setExitCode });
   registerLogs(program, { io, setExitCode, untilStopped });
   registerKillSessions(program, { io, setExitCode });
   registerInit(program, { io, setExitCode });

@@ -1,8 +1,8 @@
-// `worktrain status` and `worktrain sessions kill <id>` (docs/worktrain.md §10): plain-language views over the
-// daemon API.
+// `worktrain status` (docs/worktrain.md §10): running, queued, parked sessions, delivery failures and recent
+// completions, from the daemon API. The `sessions` commands live in worktrain-sessions.ts.
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { callDaemon, daemonClient, unreachable } from './worktrain-client.js';
+import { daemonClient, unreachable } from './worktrain-client.js';
 
 interface Ctx {
   readonly io: CliIo;
@@ -20,6 +20,8 @@ interface SessionRow {
   currentStepId: string | null;
   startedAt: string | null;
   tokens: { input: number; output: number };
+  worktreePath: string | null;
+  delivery: { status: string; stage: string | null; error: string | null; prUrl: string | null };
 }
 
 export function registerStatus(program: Command, ctx: Ctx): void {
@@ -45,8 +47,10 @@ export function registerStatus(program: Command, ctx: Ctx): void {
       const out = [
         `Daemon up (version ${daemon.version}, ${Math.round(daemon.uptimeMs / 1000)}s): ${daemon.running} running, ${daemon.queued} queued.`,
       ];
-      const running = rows.filter((r) => r.state === 'running' || r.state === 'preparing');
+      const running = rows.filter((r) => ['preparing', 'running', 'delivering'].includes(r.state));
       const queued = rows.filter((r) => r.state === 'queued');
+      const parked = rows.filter((r) => r.state === 'parked');
+      const failedDelivery = rows.filter((r) => r.state === 'delivery_failed');
       const done = rows.filter((r) => r.state === 'completed').slice(0, 10);
       if (running.length > 0)
         out.push(
@@ -58,30 +62,27 @@ export function registerStatus(program: Command, ctx: Ctx): void {
         );
       if (queued.length > 0)
         out.push('Queued:', ...queued.map((r) => `  ${r.sessionId} ${r.triggerId} ${r.workflowId}`));
+      if (parked.length > 0)
+        out.push(
+          'Parked:',
+          ...parked.map((r) => `  ${r.sessionId} ${r.triggerId} ${r.workflowId} at ${r.currentStepId ?? '-'}`),
+        );
+      if (failedDelivery.length > 0)
+        out.push(
+          'Delivery failures:',
+          ...failedDelivery.map(
+            (r) =>
+              `  ${r.sessionId} ${r.workflowId} at ${r.delivery.stage ?? '-'}: ${r.delivery.error ?? ''} (worktree ${r.worktreePath ?? '-'}; retry: worktrain sessions deliver ${r.sessionId})`,
+          ),
+        );
       if (done.length > 0)
         out.push(
           'Recent:',
           ...done.map(
-            (r) => `  ${r.sessionId} ${r.workflowId} ${r.outcome ?? ''}${r.detail === null ? '' : ` (${r.detail})`}`,
+            (r) =>
+              `  ${r.sessionId} ${r.workflowId} ${r.outcome ?? ''}${r.detail === null ? '' : ` (${r.detail})`}${r.delivery.prUrl === null ? '' : ` ${r.delivery.prUrl}`}`,
           ),
         );
       ctx.io.stdout(`${out.join('\n')}\n`);
-    });
-
-  const sessions = program.command('sessions').description('daemon sessions');
-  sessions
-    .command('kill <id>')
-    .description('kill one session')
-    .option('--reason <text>', 'why')
-    .option('--port <port>', 'daemon port')
-    .action(async (id: string, options: { reason?: string; port?: string }) => {
-      const client = daemonClient(ctx.io, options.port);
-      const data = await callDaemon<{ sessionId: string; previousState: string }>(ctx, client, {
-        method: 'POST',
-        route: `/api/v2/sessions/${encodeURIComponent(id)}/kill`,
-        body: options.reason === undefined ? {} : { reason: options.reason },
-      });
-      if (data === null) return;
-      ctx.io.stdout(`Killed ${data.sessionId} (was ${data.previousState})\n`);
     });
 }

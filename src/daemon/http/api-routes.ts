@@ -11,7 +11,7 @@ import { resolveAgentConfig } from '../agent-config.js';
 import type { Env } from '../config/env-file.js';
 import type { Finding } from '../config/findings.js';
 import { agentConfigSchema } from '../config/trigger-schema.js';
-import type { DaemonCore } from '../core.js';
+import type { DaemonCore, ResumeRequest } from '../core.js';
 import { DEFAULTS } from '../defaults.js';
 import { AD_HOC_TRIGGER, type Dispatch, goalFor, triggerDispatch } from '../dispatch.js';
 import type { DaemonEvent } from '../events.js';
@@ -62,6 +62,7 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
       running: core.queue.running,
       queued: core.queue.queued,
       parked: core.sessions.list().filter((s) => s.state === 'parked').length,
+      deliveryFailed: core.sessions.list().filter((s) => s.state === 'delivery_failed').length,
       ...core.pause,
       triggers: { total: core.config.triggers.length },
     }),
@@ -204,6 +205,41 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
     const result = core.kill(c.req.param('id'), typeof body.reason === 'string' ? body.reason : undefined);
     if (!result.ok) return fail(c, statusOf(result.code), result.code, result.message);
     return success(c, { sessionId: result.session.sessionId, previousState: result.previousState });
+  });
+
+  http.post('/api/v2/sessions/:id/resume', async (c) => {
+    const body = z
+      .object({
+        approve: z.boolean().optional(),
+        reject: z.string().min(1).optional(),
+        rationale: z.string().optional(),
+      })
+      .safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success) return fail(c, 400, 'VALIDATION_ERROR', 'approve must be a boolean, reject a non-empty reason');
+    const { approve, reject, rationale } = body.data;
+    if (approve === true && reject !== undefined) {
+      return fail(c, 400, 'VALIDATION_ERROR', 'give approve or reject, not both');
+    }
+    const request: ResumeRequest =
+      reject !== undefined
+        ? { kind: 'reject', reason: reject }
+        : approve === true
+          ? { kind: 'approve', rationale: rationale ?? 'approved by the operator' }
+          : { kind: 'force' };
+    const result = await core.resume(c.req.param('id'), request);
+    if (!result.ok) return fail(c, statusOf(result.code), result.code, result.message);
+    return success(c, {
+      sessionId: result.session.sessionId,
+      previousState: result.previousState,
+      state: result.session.state,
+      outcome: result.session.outcome,
+    });
+  });
+
+  http.post('/api/v2/sessions/:id/deliver', (c) => {
+    const result = core.deliver(c.req.param('id'));
+    if (!result.ok) return fail(c, statusOf(result.code), result.code, result.message);
+    return success(c, { sessionId: result.session.sessionId, state: result.session.state });
   });
 
   http.post('/api/v2/kill-switch', async (c) => {
