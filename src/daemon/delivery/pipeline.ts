@@ -59,6 +59,7 @@ export interface DeliveryInput {
   readonly secrets: readonly string[];
   readonly env: { readonly [k: string]: string | undefined };
   readonly gitIdentity: GitIdentity;
+  /** Already bound to the session (`component: 'delivery'`, `sessionId`, `triggerId`). */
   readonly log: Logger;
 }
 
@@ -106,7 +107,7 @@ export async function runDelivery(
   hooks: DeliveryHooks,
 ): Promise<DeliveryProgress> {
   const redact = createRedactor(input.secrets);
-  const log = input.log.child({ component: 'delivery', sessionId: input.sessionId, triggerId: input.triggerId });
+  const log = input.log;
   let progress: DeliveryProgress = {
     ...(previous ?? INITIAL_PROGRESS),
     status: previous === null || previous.status === 'failed' ? 'pending' : previous.status,
