@@ -1,6 +1,7 @@
 // Hot reload of triggers.yml (docs/worktrain.md §3.1): chokidar watches the file, changes settle for 500 ms, then the
 // whole file is loaded again. All or nothing: any error keeps the running configuration and is reported (log warning,
 // `triggers_reload_failed {findings}`, `reloadError` of GET /api/v2/triggers); a valid file is swapped in at once.
+import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { DaemonCore } from '../core.js';
 import type { Logger } from '../logger.js';
@@ -55,7 +56,15 @@ export async function watchTriggers(options: WatchTriggersOptions): Promise<Trig
     options.onReloaded?.(config);
   };
 
-  const watcher: FSWatcher = watch(options.file, { ignoreInitial: true, persistent: true });
+  // The folder is watched, not the file: a file created after the start, or replaced by an editor's rename, is then
+  // seen without a race against chokidar's setup.
+  const file = path.resolve(options.file);
+  const dir = path.dirname(file);
+  const watcher: FSWatcher = watch(dir, {
+    ignoreInitial: true,
+    depth: 0,
+    ignored: (p: string) => path.resolve(p) !== dir && path.resolve(p) !== file,
+  });
   const schedule = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -66,7 +75,10 @@ export async function watchTriggers(options: WatchTriggersOptions): Promise<Trig
       }
     }, options.debounceMs ?? RELOAD_DEBOUNCE_MS);
   };
-  watcher.on('add', schedule).on('change', schedule).on('unlink', schedule);
+  const onFile = (p: string) => {
+    if (path.resolve(p) === file) schedule();
+  };
+  watcher.on('add', onFile).on('change', onFile).on('unlink', onFile);
   watcher.on('error', (error) => log.warn({ err: error }, 'triggers.yml watcher error'));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
