@@ -28,7 +28,8 @@ export interface WorktreeEntry {
 /** `null` = the session is not known; `unknown` = nobody could be asked. */
 export type SessionStateLookup = (sessionId: string) => Promise<string | null>;
 
-const LIVE_STATES = ['queued', 'preparing', 'running', 'parked', 'delivering'];
+/** Sessions that may still use their worktree (`interrupted` ones resume at the next daemon start). */
+const LIVE_STATES = ['queued', 'preparing', 'running', 'parked', 'delivering', 'interrupted'];
 
 export function worktreesRoot(workrailHome: string): string {
   return path.join(workrailHome, 'worktrees');
