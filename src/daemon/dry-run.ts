@@ -88,7 +88,7 @@ export interface ScheduleDryRun {
 /** What `worktrain trigger test` shows for a schedule trigger (§4.3): its next `count` fire times after `now`. */
 export function dryRunSchedule(trigger: Trigger, now: Date, count = 5): ScheduleDryRun | { readonly error: string } {
   const checked = checkScheduleSource(trigger.source);
-  if (!checked.ok) return { error: checked.message };
+  if (!checked.ok) return { error: checked.problems.map((problem) => problem.message).join('; ') };
   const { source } = checked;
   return {
     triggerId: trigger.id,

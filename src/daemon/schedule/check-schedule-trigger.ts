@@ -20,7 +20,9 @@ export function checkScheduleTrigger(raw: {
   const problems: ScheduleProblem[] = [];
   if (raw.source !== undefined) {
     const checked = checkScheduleSource(raw.source);
-    if (!checked.ok) problems.push({ path: ['source', checked.field], rule: checked.rule, message: checked.message });
+    for (const problem of checked.ok ? [] : checked.problems) {
+      problems.push({ path: ['source', problem.field], rule: problem.rule, message: problem.message });
+    }
     const unknown = Object.keys(raw.source).filter((key) => !['cron', 'timezone', 'catchUp'].includes(key));
     for (const key of unknown) {
       problems.push({

@@ -10,14 +10,15 @@ export interface ScheduleSource {
   readonly catchUp: boolean;
 }
 
+export interface SourceProblem {
+  readonly field: 'cron' | 'timezone' | 'catchUp';
+  readonly rule: 'invalid-cron' | 'invalid-timezone' | 'invalid-value' | 'missing-field';
+  readonly message: string;
+}
+
 export type SourceCheck =
   | { readonly ok: true; readonly source: ScheduleSource }
-  | {
-      readonly ok: false;
-      readonly field: 'cron' | 'timezone' | 'catchUp';
-      readonly rule: 'invalid-cron' | 'invalid-timezone' | 'invalid-value' | 'missing-field';
-      readonly message: string;
-    };
+  | { readonly ok: false; readonly problems: readonly SourceProblem[] };
 
 const NICKNAMES = ['@hourly', '@daily', '@weekly', '@monthly'];
 
@@ -31,36 +32,36 @@ export function checkScheduleSource(
   defaultZone = hostTimezone(),
 ): SourceCheck {
   const { cron, timezone = defaultZone, catchUp = false } = source;
+  const problems: SourceProblem[] = [];
+  const cronText = typeof cron === 'string' ? cron.trim() : '';
+  const cronIssue = typeof cron === 'string' ? cronProblem(cronText) : 'not a string';
   if (cron === undefined) {
-    return { ok: false, field: 'cron', rule: 'missing-field', message: 'source.cron is required (e.g. "0 9 * * 1")' };
-  }
-  const problem = typeof cron === 'string' ? cronProblem(cron.trim()) : 'not a string';
-  if (problem !== null) {
-    return {
-      ok: false,
+    problems.push({ field: 'cron', rule: 'missing-field', message: 'source.cron is required (e.g. "0 9 * * 1")' });
+  } else if (cronIssue !== null) {
+    problems.push({
       field: 'cron',
       rule: 'invalid-cron',
-      message: `source.cron must be 5 fields (minute hour day-of-month month day-of-week) or one of ${NICKNAMES.join(', ')}, got ${JSON.stringify(cron)} (${problem})`,
-    };
+      message: `source.cron must be 5 fields (minute hour day-of-month month day-of-week) or one of ${NICKNAMES.join(', ')}, got ${JSON.stringify(cron)} (${cronIssue})`,
+    });
   }
   if (typeof timezone !== 'string' || !isValidZone(timezone)) {
-    return {
-      ok: false,
+    problems.push({
       field: 'timezone',
       rule: 'invalid-timezone',
       message: `source.timezone must be an IANA time zone such as Europe/Paris or UTC, got ${JSON.stringify(timezone)}`,
-    };
+    });
   }
   if (typeof catchUp !== 'boolean') {
-    return {
-      ok: false,
+    problems.push({
       field: 'catchUp',
       rule: 'invalid-value',
       message: `source.catchUp must be true or false, got ${JSON.stringify(catchUp)}`,
-    };
+    });
   }
-  const pattern = (cron as string).trim();
-  return { ok: true, source: { cron: pattern.startsWith('@') ? pattern.toLowerCase() : pattern, timezone, catchUp } };
+  if (problems.length > 0 || typeof timezone !== 'string' || typeof catchUp !== 'boolean')
+    return { ok: false, problems };
+  const pattern = cronText.startsWith('@') ? cronText.toLowerCase() : cronText;
+  return { ok: true, source: { cron: pattern, timezone, catchUp } };
 }
 
 /** The first `count` fire times strictly after `after`, oldest first. */

@@ -72,7 +72,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (trigger.provider !== 'schedule') return [];
       const checked = checkScheduleSource(trigger.source, zone);
       if (checked.ok) return [{ trigger, source: checked.source }];
-      log.warn({ triggerId: trigger.id }, checked.message);
+      for (const problem of checked.problems) log.warn({ triggerId: trigger.id }, problem.message);
       return [];
     });
 

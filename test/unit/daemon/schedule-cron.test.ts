@@ -32,14 +32,14 @@ describe('schedule source validation', () => {
     ['every day', 'five'],
   ])('rejects %s as invalid-cron', (cron, reason) => {
     const checked = checkScheduleSource({ cron });
-    expect(checked).toMatchObject({ ok: false, field: 'cron', rule: 'invalid-cron' });
-    expect(!checked.ok && checked.message).toContain(reason);
+    expect(checked).toMatchObject({ ok: false, problems: [{ field: 'cron', rule: 'invalid-cron' }] });
+    expect(!checked.ok && checked.problems[0]?.message).toContain(reason);
   });
 
   it('rejects an unknown zone as invalid-timezone and defaults to the given host zone', () => {
     expect(checkScheduleSource({ cron: '@daily', timezone: 'Mars/Olympus' })).toMatchObject({
       ok: false,
-      rule: 'invalid-timezone',
+      problems: [{ field: 'timezone', rule: 'invalid-timezone' }],
     });
     expect(checkScheduleSource({ cron: '@daily' }, 'Asia/Tokyo')).toEqual({
       ok: true,
@@ -55,6 +55,9 @@ describe('schedule source validation', () => {
     expect(checkScheduleTrigger({ goalTemplate: 'Fix {{$.issue.title}}', source: { cron: '@daily' } })).toEqual([
       expect.objectContaining({ rule: 'invalid-value', path: ['goalTemplate'] }),
     ]);
+    expect(
+      checkScheduleTrigger({ goal: 'x', source: { cron: '0 25 * * *', timezone: 'Mars/Olympus' } }).map((p) => p.rule),
+    ).toEqual(['invalid-cron', 'invalid-timezone']);
     expect(checkScheduleTrigger({ goal: 'x', source: { cron: '@daily', every: 3 } })).toEqual([
       expect.objectContaining({ rule: 'unknown-key', path: ['source', 'every'] }),
     ]);
