@@ -1,9 +1,3 @@
-// Runs one session (docs/worktrain.md §7.1, §6.2, §7.5, §8): start the workrail session through the same use case
-// as MCP (with the daemon-only context key `is_autonomous`) in its worktree when the trigger asks for one, or
-// reopen it (crash recovery, forced resume, approved gate); drive it with the agent loop; deliver after success.
-// Every change is saved to the sidecar. This is the daemon's job boundary: anything thrown below is logged here
-// and ends the session with `error`.
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -14,7 +8,6 @@ import {
   type StepResponse,
   startWorkflow,
 } from '../app/index.js';
-import type { JsonObject } from '../workflow/types.js';
 import { type LoopResult, runAgentLoop } from './agent-loop.js';
 import type { GitIdentity } from './delivery/commit.js';
 import type { Dispatch } from './dispatch.js';
@@ -33,12 +26,12 @@ import {
   type WorktreeOps,
 } from './session-delivery.js';
 import type { SessionJob } from './session-job.js';
+import { StepCursor, sessionHooks, stepPrompt } from './session-step.js';
 import { buildSystemPrompt } from './system-prompt.js';
 import { bashEnvironment, bashTool } from './tools/bash.js';
 import { editTool, readTool, writeTool } from './tools/file-tools.js';
 import { globTool, grepTool } from './tools/search-tools.js';
-import { createSessionTools, type SessionHooks } from './tools/session-tools.js';
-import { errorResult, type ToolResult } from './tools/tool.js';
+import { createSessionTools } from './tools/session-tools.js';
 
 export interface RunnerDeps {
   readonly app: AppDeps;
@@ -362,101 +355,6 @@ async function drive(
   return result;
 }
 
-/** The continue and checkpoint tokens of the pending step, updated by every advance. */
-class StepCursor {
-  continueToken: string;
-  checkpointToken: string | null;
-  stepId: string;
-  title: string;
-  constructor(response: StepResponse) {
-    this.continueToken = response.continueToken ?? '';
-    this.checkpointToken = response.checkpointToken ?? null;
-    this.stepId = response.pending?.stepId ?? '';
-    this.title = response.pending?.title ?? '';
-  }
-  move(response: StepResponse): void {
-    this.continueToken = response.retryContinueToken ?? response.continueToken ?? this.continueToken;
-    this.checkpointToken = response.checkpointToken ?? this.checkpointToken;
-    this.stepId = response.pending?.stepId ?? this.stepId;
-    this.title = response.pending?.title ?? this.title;
-  }
-}
-
-function sessionHooks(deps: RunnerDeps, job: SessionJob, step: StepCursor, emit: Emit): SessionHooks {
-  const { session, sidecar } = job;
-  const saveTokens = () => {
-    sidecar.continueToken = step.continueToken;
-    sidecar.checkpointToken = step.checkpointToken;
-    job.save();
-  };
-  return {
-    completeStep(input): ToolResult {
-      const result = continueWorkflow(deps.app, {
-        continueToken: step.continueToken,
-        intent: 'advance',
-        notes: input.notes,
-        ...(input.artifacts === undefined ? {} : { artifacts: input.artifacts as JsonObject[] }),
-        ...(input.context === undefined ? {} : { context: input.context as JsonObject }),
-      });
-      if (!result.ok) {
-        const suggestion = result.error.details?.suggestion;
-        return errorResult(
-          `${result.error.code}: ${result.error.message}${typeof suggestion === 'string' ? ` ${suggestion}` : ''}`,
-        );
-      }
-      const response = result.value;
-      if (response.kind === 'gate_checkpoint') {
-        sidecar.gate = { gateKind: response.gateKind, stepId: response.stepId, token: response.gateToken };
-        job.save();
-        emit('session_parked', { gateKind: response.gateKind, stepId: response.stepId });
-        return {
-          content: JSON.stringify({ status: 'parked', gateKind: response.gateKind }),
-          isError: false,
-          effect: { kind: 'parked', stepId: response.stepId },
-        };
-      }
-      if (response.isComplete) {
-        session.result.finalNotes = input.notes;
-        session.result.artifacts = input.artifacts ?? [];
-        emit('step_advanced', { fromStepId: step.stepId, toStepId: null, stepAdvances: session.stepAdvances + 1 });
-        return { content: JSON.stringify({ status: 'complete' }), isError: false, effect: { kind: 'complete' } };
-      }
-      if (response.kind === 'blocked') {
-        step.move(response);
-        saveTokens();
-        emit('step_blocked', { stepId: step.stepId, blockers: response.blockers ?? [] });
-        const lines = (response.blockers ?? []).map(
-          (b) => `- ${b.message}${b.suggestedFix === undefined ? '' : ` Fix: ${b.suggestedFix}`}`,
-        );
-        return errorResult(
-          `The step was not accepted (retry the same step: ${response.retryable === true ? 'yes' : 'no'}):\n${lines.join('\n')}`,
-        );
-      }
-      const from = step.stepId;
-      step.move(response);
-      session.stepAdvances += 1;
-      session.currentStepId = step.stepId;
-      saveTokens();
-      emit('step_advanced', { fromStepId: from, toStepId: step.stepId, stepAdvances: session.stepAdvances });
-      return {
-        content: `${JSON.stringify({ status: 'advanced', nextStep: step.title })}\n\n${stepPrompt(response)}`,
-        isError: false,
-        effect: { kind: 'advanced', stepId: step.stepId },
-      };
-    },
-    reportIssue(report) {
-      session.result.issues.push(report);
-      emit('issue_reported', { ...report });
-    },
-    signal(signalKind, payload) {
-      const signalId = `sig_${randomBytes(4).toString('hex')}`;
-      session.result.signals.push({ signalId, signalKind, payload, ts: deps.now() });
-      emit('signal_emitted', { signalId, signalKind });
-      return signalId;
-    },
-  };
-}
-
 /** Shutdown (§1.2): checkpoint the pending step and mark the session interrupted; it gets no outcome yet. */
 function interrupt(deps: RunnerDeps, job: SessionJob, ids: { sessionId: string; triggerId: string }) {
   const { session, sidecar } = job;
@@ -472,14 +370,6 @@ function interrupt(deps: RunnerDeps, job: SessionJob, ids: { sessionId: string; 
     workrailSessionId: session.workrailSessionId,
     reason: 'daemon_shutdown',
   });
-}
-
-function stepPrompt(response: StepResponse): string {
-  const pending = response.pending;
-  if (pending === null) return 'The workflow is complete.';
-  const guidance = response.guidance?.metaGuidance ?? [];
-  const preface = guidance.length > 0 ? `Workflow guidance:\n${guidance.map((g) => `- ${g}`).join('\n')}\n\n` : '';
-  return `${preface}# Current step: ${pending.title}\n\n${pending.prompt}`;
 }
 
 function workrailSessionOf(app: AppDeps, response: StepResponse): string | null {

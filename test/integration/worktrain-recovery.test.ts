@@ -145,7 +145,7 @@ describe('crash recovery (real daemon process, SIGKILL and restart)', () => {
     expect(recoveryPrompt).toContain('Summarise');
   }, 90_000);
 
-  it('aborts a session killed before any advance', async () => {
+  it('aborts a session killed before any advance, which `sessions resume` can still force to completion', async () => {
     llm = await startScriptedLlmServer({ script: () => ({ text: 'thinking', delayMs: 60_000 }) });
     const ws = gitWorkspace(cleanups);
     const home = adHocHome(llm.anthropicBaseUrl);
@@ -160,6 +160,14 @@ describe('crash recovery (real daemon process, SIGKILL and restart)', () => {
     expect(done.detail).toContain('no step was advanced');
     const completed = events(home).filter((e) => e.kind === 'session_completed' && e.sessionId === id);
     expect(completed).toEqual([expect.objectContaining({ outcome: 'aborted' })]);
+
+    // The operator can still force it: its workrail session and continue token exist.
+    llm.setScript(() => completeStep());
+    const forced = await second.api('POST', `/api/v2/sessions/${id}/resume`, {});
+    expect(forced.status).toBe(200);
+    expect(await finished(second, id)).toMatchObject({ outcome: 'success', resumeCount: 1 });
+    const resumed = events(home).filter((e) => e.kind === 'session_resumed' && e.sessionId === id);
+    expect(resumed).toEqual([expect.objectContaining({ reason: 'forced' })]);
   }, 90_000);
 
   it('keeps queued dispatches, in order, across a restart', async () => {
