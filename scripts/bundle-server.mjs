@@ -1,18 +1,59 @@
 // Bundles the MCP server (dist/cli/server-entry.js and its imports) into dist/server/workrail-server.mjs, so that
-// `workrail` starts from one file. Run by `npm run build` after tsc. better-sqlite3 stays external (native addon).
-// The file sits two levels below the package root, like the modules it replaces, so their relative paths to
-// package.json and workflows/ still hold.
+// `workrail` starts from one file. Run by `npm run build` after tsc. The files sit two levels below the package root,
+// like the modules they replace, so their relative paths to package.json and workflows/ still hold.
+//
+// Start-up time is the point (issue 5: ready to answer tools/list within 150 ms), hence three more steps:
+// - the tools/list answer is computed here, once, and written to tool-list.json: the server sends it as it is and
+//   loads the tools, the use cases and the store only after it (src/mcp/server-base.ts);
+// - code reached only through `import()` (those tools and the app, the HTTP transport with Hono, commander) goes
+//   to chunks of its own, read when first needed;
+// - better-sqlite3 (a native addon, kept external) is required on first use instead of on start.
+import { rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
+const OUT_DIR = 'dist/server';
+
+rmSync(OUT_DIR, { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/cli/server-entry.js'],
-  outfile: 'dist/server/workrail-server.mjs',
+  entryPoints: { 'workrail-server': 'dist/cli/server-entry.js' },
+  outdir: OUT_DIR,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '[name]-[hash]',
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3'],
+  plugins: [requireOnFirstUse('better-sqlite3')],
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+const { listTools } = await import('../dist/mcp/server.js');
+writeFileSync(`${OUT_DIR}/tool-list.json`, `${JSON.stringify(await listTools())}\n`);
+
+/**
+ * Replaces `import X from '<name>'` with a stand-in that requires the package the first time X is constructed,
+ * called or read (`new X()`, `X.SomeError`), so that the package is left external and loaded only when used.
+ */
+function requireOnFirstUse(name) {
+  const namespace = 'require-on-first-use';
+  return {
+    name: namespace,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace }));
+      build.onLoad({ filter: /.*/, namespace }, () => ({
+        contents: `import { createRequire } from 'node:module';
+let loaded;
+const load = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(name)}));
+export default new Proxy(function standIn() {}, {
+  construct: (_, args) => Reflect.construct(load(), args),
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  get: (_, key) => load()[key],
+});
+`,
+        loader: 'js',
+      }));
+    },
+  };
+}

@@ -1,11 +1,12 @@
 // The MCP server: eight tools (docs: mcp-protocol.md §4) and the resource workrail://tags, over any transport.
-import { createRequire } from 'node:module';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+// server-base.ts holds what every server shares, and the deferred server that the binary runs.
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AppDeps } from '../app/index.js';
-import { TAG_CATALOG } from '../workflow/tags.js';
 import { callTool } from './call-tool.js';
 import type { Logger } from './logger.js';
+import { answerToolCalls, createBaseServer, type ToolCaller } from './server-base.js';
 import type { ToolDefinition } from './tool.js';
 import { checkpointWorkflowTool } from './tools/checkpoint-workflow.js';
 import { continueWorkflowTool } from './tools/continue-workflow.js';
@@ -15,8 +16,6 @@ import { manageWorkflowSourceTool } from './tools/manage-workflow-source.js';
 import { resumeSessionTool } from './tools/resume-session.js';
 import { startWorkflowTool } from './tools/start-workflow.js';
 import { validateWorkflowTool } from './tools/validate-workflow.js';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -38,13 +37,10 @@ export const TOOLS: readonly ToolDefinition[] = [
   validateWorkflowTool,
 ];
 
-const INSTRUCTIONS =
-  'WorkRail serves workflows one step at a time. Find one with list_workflows, start it with start_workflow, and follow the text of each response. Recover earlier work with resume_session.';
-
 /** Builds a server ready to `connect` to one transport; every call goes through `callTool`. */
 export function createMcpServer(deps: AppDeps, options: ServerOptions): McpServer {
   const tools = options.tools ?? TOOLS;
-  const server = new McpServer({ name: 'workrail', version }, { instructions: INSTRUCTIONS });
+  const server = createBaseServer();
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -59,28 +55,37 @@ export function createMcpServer(deps: AppDeps, options: ServerOptions): McpServe
       () => ({ content: [] }),
     );
   }
-  server.registerResource(
-    'tags',
-    'workrail://tags',
-    {
-      title: 'Workflow tags',
-      description: 'The tag catalogue: what each tag is for, when to use it, example goals.',
-      mimeType: 'application/json',
-    },
-    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(TAG_CATALOG) }] }),
-  );
+  answerToolCalls(server, toolCaller(deps, options));
+  return server;
+}
 
-  // The SDK's own tools/call answers unknown tools and schema failures with plain text; the protocol wants the
-  // error envelope (§2.1), so the handler is replaced.
+/** Runs the tools for one server (or for a deferred one, see server-base.ts). */
+export function toolCaller(deps: AppDeps, options: ServerOptions): ToolCaller {
+  const tools = options.tools ?? TOOLS;
   const context = {
     deps,
     tools: new Map(tools.map((tool) => [tool.name, tool])),
     logger: options.logger,
     jsonResponses: options.jsonResponses ?? process.env.WORKRAIL_JSON_RESPONSES === 'true',
   };
-  server.server.removeRequestHandler(CallToolRequestSchema.shape.method.value);
-  server.server.setRequestHandler(CallToolRequestSchema, (request) =>
-    callTool(context, request.params.name, request.params.arguments),
-  );
-  return server;
+  return (name, args) => callTool(context, name, args);
+}
+
+/**
+ * The tools/list answer of `createMcpServer`, taken from a server over an in-memory transport: the JSON Schemas are
+ * the SDK's conversion of the zod schemas. The deferred server sends it as it is.
+ */
+export async function listTools(tools: readonly ToolDefinition[] = TOOLS): Promise<Tool[]> {
+  const noLogs = { error() {} } as unknown as Logger;
+  const server = createMcpServer({} as AppDeps, { logger: noLogs, tools });
+  const [client, serverSide] = InMemoryTransport.createLinkedPair();
+  const answered = new Promise<{ result?: { tools: Tool[] } }>((resolve) => {
+    client.onmessage = (message) => resolve(message as { result?: { tools: Tool[] } });
+  });
+  await server.connect(serverSide);
+  await client.send({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+  const message = await answered;
+  await server.close();
+  if (message.result === undefined) throw new Error(`tools/list failed: ${JSON.stringify(message)}`);
+  return message.result.tools;
 }

@@ -6,6 +6,7 @@ import {
   CONDITION,
   CONTRACT,
   call,
+  connectInMemory,
   LINEAR,
   LOOP,
   spawnHttp,
@@ -44,6 +45,19 @@ describe.each(Object.keys(TRANSPORTS) as (keyof typeof TRANSPORTS)[])('the workr
     expect(start.isError, start.text).toBe(false);
     return { client, ws, env, start };
   }
+
+  // The binary answers tools/list from the list computed at build time and loads its tools afterwards
+  // (src/mcp/server-base.ts); what a client sees must not differ from the server built from the zod schemas.
+  it('introduces itself and lists its tools exactly as the in-process server does', async () => {
+    const env = testEnv();
+    const binary = await connect(env);
+    const { client: inProcess } = await connectInMemory(env);
+    expect(binary.getServerCapabilities()).toEqual(inProcess.getServerCapabilities());
+    expect(binary.getServerVersion()).toEqual(inProcess.getServerVersion());
+    expect(binary.getInstructions()).toEqual(inProcess.getInstructions());
+    expect(await binary.listTools()).toEqual(await inProcess.listTools());
+    expect(await binary.listResources()).toEqual(await inProcess.listResources());
+  });
 
   it('completes a linear workflow', async () => {
     const { client, start } = await session(LINEAR);

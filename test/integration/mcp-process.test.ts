@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { listTools } from '../../src/mcp/server.js';
 import { BIN, call, LINEAR, spawnHttp, spawnStdio, testEnv, workspaceWith } from './mcp-helpers.js';
 
 function rawServer(env: Record<string, string>, args: string[] = []) {
@@ -52,6 +53,23 @@ describe('the stdio server process', () => {
     const lines = server.stdout().trim().split('\n');
     expect(lines.map((line) => JSON.parse(line).jsonrpc)).toEqual(['2.0', '2.0', '2.0']);
     expect(server.stderr()).not.toContain('ready on stdio');
+  });
+
+  it('sends, as tools/list, the JSON the SDK derives from the zod schemas', async () => {
+    const server = rawServer(testEnv());
+    server.send(INITIALIZE);
+    server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    server.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    await server.waitFor(2);
+    server.child.stdin.end();
+    await server.exit;
+    const answer = server
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .find((message) => message.id === 2);
+    expect(answer.result.tools).toEqual(await listTools());
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,10 +1,10 @@
 // `workrail` with no arguments serves MCP on stdio; `workrail --http [--port 3100] [--host 127.0.0.1]` serves
 // Streamable HTTP at /mcp plus GET /health. Both run until a signal (or, on stdio, the end of stdin), then close the
 // transport and the store and return 0.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { createApp } from '../../app/index.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { App } from '../../app/index.js';
 import { createLogger, type Logger } from '../../mcp/logger.js';
-import { createMcpServer } from '../../mcp/server.js';
+import { createDeferredServer, type ToolCaller } from '../../mcp/server-base.js';
 import { startStdioServer } from '../../mcp/stdio.js';
 import { type CliIo, EXIT } from '../io.js';
 
@@ -14,14 +14,34 @@ const TTY_NOTE = `workrail: MCP server ready on stdio.
   To see what an agent receives, run \`workrail demo\`. Press Ctrl+C to stop.
 `;
 
-/** Runs the server until it is told to stop; returns the exit code (2 for bad flags, 1 when the port is busy). */
-export async function serve(argv: readonly string[], io: CliIo): Promise<number> {
-  const options = parseFlags(argv, io);
+/**
+ * Runs the server until it is told to stop; returns the exit code (2 for bad flags, 1 when the port is busy).
+ * `prepared.toolList` is the tools/list answer computed at build time (the bundle has it): the server then answers
+ * initialize and tools/list before loading the tools and the app (mcp/server-base.ts). Without it, they load first.
+ */
+export async function serve(
+  argv: readonly string[],
+  io: CliIo,
+  prepared: { readonly toolList?: readonly Tool[] } = {},
+): Promise<number> {
+  const options = await parseFlags(argv, io);
   if (options === null) return EXIT.usage;
   const logger = createLogger(io.env);
-  const app = createApp({ env: io.env });
-  const jsonResponses = io.env.WORKRAIL_JSON_RESPONSES === 'true';
-  const newServer = () => createMcpServer(app, { logger, jsonResponses });
+  let app: App | undefined;
+  let loading: Promise<ToolCaller> | undefined;
+  const loadCaller = () => {
+    loading ??= (async () => {
+      const [{ createApp }, { toolCaller }] = await Promise.all([
+        import('../../app/create-app.js'),
+        import('../../mcp/server.js'),
+      ]);
+      app = createApp({ env: io.env });
+      return toolCaller(app, { logger, jsonResponses: io.env.WORKRAIL_JSON_RESPONSES === 'true' });
+    })();
+    return loading;
+  };
+  const toolList = prepared.toolList ?? (await (await import('../../mcp/server.js')).listTools());
+  const newServer = () => createDeferredServer({ toolList, loadCaller });
   const stopLogging = logProcessFaults(logger);
   const signal = shutdownSignal();
   try {
@@ -46,15 +66,31 @@ export async function serve(argv: readonly string[], io: CliIo): Promise<number>
   } finally {
     signal.dispose();
     stopLogging();
-    app.close();
+    app?.close();
   }
 }
 
-function parseFlags(argv: readonly string[], io: CliIo): { http: boolean; port: number; host: string } | null {
+interface ServeFlags {
+  readonly http: boolean;
+  readonly port: number;
+  readonly host: string;
+}
+
+const DEFAULT_FLAGS: ServeFlags = { http: false, port: 3100, host: '127.0.0.1' };
+
+async function parseFlags(argv: readonly string[], io: CliIo): Promise<ServeFlags | null> {
+  // The usual start (no arguments, stdio) does without commander: loading it costs the start-up a few ms.
+  if (argv.length === 0) return DEFAULT_FLAGS;
+  const { Command, CommanderError, InvalidArgumentError } = await import('commander');
+  const parsePort = (value: string): number => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0–65535.');
+    return port;
+  };
   const command = new Command('workrail')
     .option('--http', 'serve Streamable HTTP at /mcp instead of stdio')
-    .option('--port <port>', 'HTTP port', parsePort, 3100)
-    .option('--host <host>', 'HTTP address (loopback by default)', '127.0.0.1')
+    .option('--port <port>', 'HTTP port', parsePort, DEFAULT_FLAGS.port)
+    .option('--host <host>', 'HTTP address (loopback by default)', DEFAULT_FLAGS.host)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
@@ -65,12 +101,6 @@ function parseFlags(argv: readonly string[], io: CliIo): { http: boolean; port: 
   }
   const flags = command.opts<{ http?: boolean; port: number; host: string }>();
   return { http: flags.http === true, port: flags.port, host: flags.host };
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0–65535.');
-  return port;
 }
 
 /** Settles on SIGINT or SIGTERM; `dispose()` removes the listeners so the default signal handling returns. */
