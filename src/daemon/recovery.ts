@@ -2,6 +2,7 @@
 // policy is a pure function of the sidecar snapshot and the clock; `recoverSessions` applies it through the core.
 import { existsSync } from 'node:fs';
 import type { DaemonCore } from './core.js';
+import { git } from './delivery/git.js';
 import type { Logger } from './logger.js';
 import type { RunMode } from './session-job.js';
 import type { SessionState } from './sessions.js';
@@ -112,6 +113,13 @@ export async function recoverSessions(args: {
     );
     plans.push({ sessionId: session.sessionId, action, mode: sidecar.mode });
   }
+  await pruneWorktrees([
+    ...core.config.triggers.filter((t) => t.branchStrategy !== 'none').map((t) => t.workspacePath),
+    ...core.sessions
+      .list()
+      .filter((s) => s.worktreePath !== null)
+      .map((s) => s.workspacePath),
+  ]);
   for (const { sessionId, action, mode } of plans) {
     log.info(
       { sessionId, action: action.kind, ...(action.kind === 'discard' ? { reason: action.reason } : {}) },
@@ -121,5 +129,12 @@ export async function recoverSessions(args: {
     else if (action.kind === 'resume') core.requeue(sessionId, { kind: 'resume', reason: 'crash_recovery' });
     else if (action.kind === 'continue_delivery') core.requeue(sessionId, { kind: 'deliver' });
     else if (action.kind === 'discard') await core.abandon(sessionId, 'aborted', action.reason);
+  }
+}
+
+/** `git worktree prune` in each workspace (§1.1 step 4), so removed worktree directories leave no stale entries. */
+async function pruneWorktrees(workspaces: readonly string[]): Promise<void> {
+  for (const workspace of new Set(workspaces)) {
+    if (existsSync(workspace)) await git(workspace, ['worktree', 'prune']);
   }
 }
