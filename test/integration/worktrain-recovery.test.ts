@@ -5,8 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/worktrain.js';
+import { startFakeForge } from '../support/fake-forge.js';
+import { gitRemote, gitRemoteWorkspace } from '../support/git-remote.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { completeStep, gitWorkspace, tempDir, triggersYml, WORKFLOW_ID } from '../support/worktrain-harness.js';
+import { completeStep, gitWorkspace, NOTES, tempDir, triggersYml, WORKFLOW_ID } from '../support/worktrain-harness.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cleanups: (() => unknown)[] = [];
@@ -232,4 +234,61 @@ describe('crash recovery (real daemon process, SIGKILL and restart)', () => {
     expect(stdout).toContain('Dispatch resumed.');
     expect((await status()).dispatchPaused).toBe(false);
   }, 60_000);
+
+  it('resumes a worktree session in its kept worktree after a SIGKILL and delivers it', async () => {
+    const handoff = {
+      kind: 'worktrain.handoff',
+      commitType: 'feat',
+      commitScope: '',
+      commitSubject: 'say hello',
+      prTitle: 'Say hello',
+      prBody: '## Summary\nAdds hello.txt.\n',
+      filesChanged: ['hello.txt'],
+    };
+    llm = await startScriptedLlmServer({
+      script: (request) => {
+        if (request.allText.includes('the daemon restarted')) {
+          return { toolCalls: [{ name: 'complete_step', input: { notes: NOTES, artifacts: [handoff] } }] };
+        }
+        if (request.turn === 1)
+          return { toolCalls: [{ name: 'Write', input: { filePath: 'hello.txt', content: 'hello\n' } }] };
+        return request.turn === 2 ? completeStep() : { text: 'thinking', delayMs: 60_000 };
+      },
+    });
+    const forge = await startFakeForge();
+    cleanups.push(() => forge.close());
+    const { workspace, remote } = gitRemoteWorkspace(cleanups);
+    const home = tempDir(cleanups, 'worktrain-recovery-home-');
+    const delivery = `    branchStrategy: worktree
+    autoCommit: true
+    autoPush: true
+    autoOpenPR: true
+    forge: { kind: github, repo: acme/widgets, apiBaseUrl: "${forge.url}", token: $FORGE_TOKEN }
+`;
+    writeFileSync(path.join(home, 'triggers.yml'), triggersYml(workspace, delivery, llm.anthropicBaseUrl));
+    writeFileSync(
+      path.join(home, '.env'),
+      `WEBHOOK_SECRET=whsec-recovery\nLLM_KEY=${API_KEY}\nFORGE_TOKEN=${forge.token}\n`,
+      { mode: 0o600 },
+    );
+    const first = await spawnDaemon(home);
+    const answer = await first.api('POST', '/api/v2/dispatch', {
+      triggerId: 'fix-issue',
+      payload: { action: 'opened', issue: { number: 9, title: 'Say hello' } },
+    });
+    const id = (answer.json.data as { sessionId: string }).sessionId;
+    await until(() => (llm?.requests.length === 3 ? true : undefined), 'the third LLM request');
+    await first.kill();
+    const worktree = path.join(home, 'worktrees', id);
+    expect(readFileSync(path.join(worktree, 'hello.txt'), 'utf8')).toBe('hello\n');
+
+    const second = await spawnDaemon(home);
+    const done = await finished(second, id);
+    expect(done).toMatchObject({ outcome: 'success', resumeCount: 1 });
+    expect((done as unknown as { delivery: { status: string; prUrl: string } }).delivery).toMatchObject({
+      status: 'completed',
+      prUrl: forge.github.pulls('acme/widgets')[0]?.html_url,
+    });
+    expect(gitRemote(remote, 'show', `worktrain/${id}:hello.txt`)).toBe('hello');
+  }, 90_000);
 });
