@@ -1,4 +1,4 @@
-// `worktrain trigger validate|list|test|run` (docs/worktrain.md §3.8, §10): validation and dry runs without
+// `worktrain trigger validate|list|test|run|retry` (docs/worktrain.md §3.8, §7.2, §10): validation and dry runs without
 // a daemon; list from the daemon, or from the file with --offline. Secrets are shown as written ($NAME), never resolved.
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -9,6 +9,7 @@ import { loadTriggers, type TriggerConfig } from '../../daemon/config/load-trigg
 import type { Trigger } from '../../daemon/config/trigger.js';
 import { workrailHomeOf } from '../../daemon/daemon.js';
 import { dryRunSchedule, dryRunWebhook } from '../../daemon/dry-run.js';
+import { retryLedgerItem } from '../../daemon/pollers/retry-item.js';
 import type { CliIo } from '../io.js';
 import { daemonClient, unreachable, WT_EXIT } from './worktrain-client.js';
 import { readPayload, registerTriggerRun } from './worktrain-trigger-run.js';
@@ -128,6 +129,23 @@ export function registerTrigger(program: Command, ctx: Ctx): void {
       ctx.io.stdout(`${lines.join('\n')}\n`);
     });
   registerTriggerRun(program, trigger, ctx);
+  trigger
+    .command('retry <id> <itemKey>')
+    .description('put a polled item back to new with 0 attempts (after needs_human, killed or delivery_failed)')
+    .action((id: string, itemKey: string) => {
+      const app = createApp({ env: loadEnvFile(path.join(workrailHomeOf(ctx.io.env), '.env'), ctx.io.env).env });
+      const dataDir = app.config.dataDir;
+      app.close();
+      const result = retryLedgerItem(dataDir, id, itemKey, Date.now());
+      if (!result.ok) {
+        ctx.io.stderr(`No item ${itemKey} for trigger ${id}. Known: ${result.known.join(', ') || 'none'}\n`);
+        ctx.setExitCode(WT_EXIT.failed);
+        return;
+      }
+      ctx.io.stdout(
+        `${itemKey}: ${result.previous.state} (${result.previous.attempts} attempts) -> new (0 attempts)\n`,
+      );
+    });
 }
 
 /** `trigger test` of a schedule: its next 5 fire times in the trigger's zone and in UTC. */
