@@ -1,10 +1,11 @@
 // continue_workflow (docs: mcp-protocol.md §4.4, §6): advance the pending step the token names, replay an advance
 // already recorded for it, or rehydrate it. Each call is ONE transaction; nothing is written after it returns.
 
-import type { EventDataByKind, NewEvent } from '../engine/index.js';
+import type { AttemptId, EventDataByKind, NewEvent } from '../engine/index.js';
 import { type AdvanceDecision, type AdvanceFailure, advance, runCompletedEvent } from '../engine/index.js';
-import type { RecordedAdvance, SessionHead } from '../store/index.js';
-import type { Token } from '../tokens/index.js';
+import type { RecordedAdvance, SessionHead, SessionTx } from '../store/index.js';
+import type { CheckpointToken, ContinueToken, Token } from '../tokens/index.js';
+import { sha256Hex } from '../workflow/canonical.js';
 import type { JsonObject, JsonValue } from '../workflow/types.js';
 import { bindingDrift } from './binding-drift.js';
 import {
@@ -33,11 +34,15 @@ import { accessToken, lockedError, type TokenAccess, verifyTokenString } from '.
 
 export type { ContinueOptions, ContinueWorkflowInput } from './continue-input.js';
 
-/** What an advance stores in `advance_recorded.data.response`, so a replay returns the same bytes (§6.2). */
-export interface RecordedResponse {
-  readonly inputDigest: string;
-  readonly response: ExecutionResponse;
-}
+/**
+ * What an advance stores in `advance_recorded.data.response`, so a replay returns the same bytes (§6.2). The common
+ * response, the next pending step with nothing added, is not stored: the replay renders it again from the new node's
+ * state and context and the recorded tokens of `attemptId`, and `digest` (of the response's JSON) checks the result.
+ * Any other response is stored whole.
+ */
+export type RecordedResponse =
+  | { readonly inputDigest: string; readonly response: ExecutionResponse }
+  | { readonly inputDigest: string; readonly attemptId: AttemptId; readonly digest: string };
 
 /**
  * Advances (or rehydrates) the step named by `continueToken`. Blocked attempts are successes with `kind:
@@ -101,7 +106,7 @@ function advanceInTx(
   if (attemptId === null) throw new Error(`continue token ${record.token} has no attempt`);
 
   const recorded = minting.tx.findAdvance(node.nodeId, attemptId);
-  if (recorded !== null) return ok(replay(recorded, request.inputDigest));
+  if (recorded !== null) return ok(replay(minting.tx, access, recorded, request.inputDigest));
 
   const { now } = minting;
   const result = advance(
@@ -128,6 +133,7 @@ function advanceInTx(
   const target = { sessionId: session.sessionId, runId: run.runId, workflowHash: workflow.workflowHash };
   const extra: NewEvent[] = [];
   let response: ExecutionResponse;
+  let rerenderable: AttemptId | null = null;
   if (decision.outcome === 'advanced' && decision.state.kind === 'complete') {
     response = completeResponse(decision.state);
     const completion = {
@@ -156,14 +162,18 @@ function advanceInTx(
       });
     } else {
       response = pendingResponse({ workflow, state, context: decision.context, tokens });
+      rerenderable = tokens.attemptId;
     }
   }
-  response = withExtras(response, {
-    warnings: decision.outcome === 'blocked' ? [] : decision.warnings,
-    stepContext: stepContextOf(decision),
-  });
+  const warnings = decision.outcome === 'blocked' ? [] : decision.warnings;
+  const stepContext = stepContextOf(decision);
+  response = withExtras(response, { warnings, stepContext });
+  if (warnings.length > 0 || stepContext.assessments.length > 0) rerenderable = null;
 
-  const stored: RecordedResponse = { inputDigest: request.inputDigest, response };
+  const stored: RecordedResponse =
+    rerenderable === null
+      ? { inputDigest: request.inputDigest, response }
+      : { inputDigest: request.inputDigest, attemptId: rerenderable, digest: responseDigest(response) };
   const events = result.events.map((event): NewEvent => {
     if (event.kind !== 'advance_recorded') return event;
     return { ...event, data: { ...event.data, response: stored as unknown as JsonValue } };
@@ -172,19 +182,53 @@ function advanceInTx(
   return ok(response);
 }
 
-/** The stored response of an advance already recorded for this (node, attempt), byte for byte (§6.2). */
-function replay(recorded: RecordedAdvance, inputDigest: string): ExecutionResponse {
+/** The response of an advance already recorded for this (node, attempt), byte for byte (§6.2). */
+function replay(tx: SessionTx, access: TokenAccess, recorded: RecordedAdvance, inputDigest: string): ExecutionResponse {
   const stored = recorded.response as unknown as RecordedResponse | undefined;
-  if (stored?.response === undefined) {
+  const response = stored === undefined ? undefined : recordedResponse(tx, access, recorded, stored);
+  if (stored === undefined || response === undefined) {
     throw new Error(`advance from ${recorded.fromNodeId}/${recorded.attemptId} has no recorded response`);
   }
-  if (stored.inputDigest === inputDigest) return stored.response;
+  if (stored.inputDigest === inputDigest) return response;
   const warning: ResponseWarning = {
     code: 'REPLAYED_INPUT_NOT_APPLIED',
     message:
       'This token was already used to advance; the recorded response is returned again and the input of this call was not applied. Continue with the token in this response.',
   };
-  return { ...stored.response, warnings: [...(stored.response.warnings ?? []), warning] };
+  return { ...response, warnings: [...(response.warnings ?? []), warning] };
+}
+
+/**
+ * The stored response, or the pending step rendered again from the advance's new node and recorded tokens. Should a
+ * later version render the step differently (the digest no longer matches), the step is returned as this version
+ * renders it; the tokens are the recorded ones either way.
+ */
+function recordedResponse(
+  tx: SessionTx,
+  access: TokenAccess,
+  recorded: RecordedAdvance,
+  stored: RecordedResponse,
+): ExecutionResponse | undefined {
+  if ('response' in stored) return stored.response;
+  const loaded = tx.loadNode(access.session.sessionId, recorded.toNodeId);
+  if (loaded.kind !== 'ok' || loaded.position.node.state.kind !== 'pending') return undefined;
+  const continueToken = tx.findTokenFor('continue', recorded.toNodeId, stored.attemptId);
+  const checkpointToken = tx.findTokenFor('checkpoint', recorded.toNodeId, stored.attemptId);
+  if (continueToken === null || checkpointToken === null) return undefined;
+  return pendingResponse({
+    workflow: access.workflow,
+    state: loaded.position.node.state,
+    context: loaded.position.context,
+    tokens: {
+      continueToken: continueToken as ContinueToken,
+      checkpointToken: checkpointToken as CheckpointToken,
+    },
+  });
+}
+
+/** 64 bits of the SHA-256 of the response's JSON: enough to tell a re-rendered response from a changed one. */
+export function responseDigest(response: ExecutionResponse): string {
+  return sha256Hex(JSON.stringify(response)).slice(0, 16);
 }
 
 function refusal(failure: AdvanceFailure): AppError {
