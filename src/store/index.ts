@@ -8,8 +8,8 @@
 // - Inside: `tx.appendEvents` writes the engine's events and, in the same transaction, the projections derived from
 //   them (sessions, runs, nodes, edges, contexts, outputs, advances, metrics, full-text index). `tx.loadNode` reads
 //   what one advance needs at a cost independent of the session's length; `tx.loadSession` reads the whole graph.
-//   Both run the §9 integrity checks and return `unhealthy` instead of throwing. Tokens, attempts, pinned workflows
-//   and remembered roots are stored records, not projections.
+//   Both run the §9 integrity checks and return `unhealthy` instead of throwing. Tokens (each naming its attempt),
+//   pinned workflows and remembered roots are stored records, not projections.
 // - `rebuildProjections()` recomputes every projection from the events.
 //
 // Not allowed here: domain decisions (they belong to engine/ and app/), async work inside a transaction, and

@@ -32,7 +32,7 @@ export interface SessionStore {
   transaction<T>(sessionId: SessionId | null, fn: (tx: SessionTx) => T): TransactionResult<T>;
   /** Runs `fn` against one consistent snapshot without taking the write lock (for read-only use cases). */
   read<T>(fn: (reader: SessionReader) => T): T;
-  /** Drops every projection and recomputes it from the events, in one transaction. Tokens, attempts, pinned
+  /** Drops every projection and recomputes it from the events, in one transaction. Tokens, pinned
    * workflows and remembered roots are not projections and are kept. */
   rebuildProjections(): TransactionResult<void>;
   /** A number that changes whenever any process commits to the store (the console polls it to detect changes). */

@@ -1,8 +1,11 @@
 // Versioned schema migrations, run on open. The applied version is SQLite's `user_version`; each migration runs in
 // its own BEGIN IMMEDIATE transaction that re-reads the version, so processes opening a fresh file together apply
 // each migration exactly once.
+
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import * as initial from './migrations/0001-initial.js';
+import * as slimmerRows from './migrations/0002-slimmer-rows.js';
 
 interface Migration {
   readonly version: number;
@@ -10,12 +13,13 @@ interface Migration {
 }
 
 /** In version order. Append new migrations here; never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, slimmerRows];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** Brings the database up to SCHEMA_VERSION. Throws if the file is newer than this code. */
 export function migrate(db: Database.Database): void {
+  db.function('workrail_dedupe_hash', { deterministic: true }, (key) => dedupeHash(String(key)));
   const current = userVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema version ${current} is newer than this WorkRail (${SCHEMA_VERSION}); upgrade`);
@@ -32,4 +36,9 @@ export function migrate(db: Database.Database): void {
 
 export function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** 48 bits of the SHA-256 of an event's dedupe key: what `events_by_dedupe` indexes (migration 2). */
+export function dedupeHash(dedupeKey: string): number {
+  return createHash('sha256').update(dedupeKey).digest().readUIntBE(0, 6);
 }

@@ -355,7 +355,11 @@ function prepare(db: Database.Database) {
          JOIN events e ON e.sk = k.sk AND e.seq = n.context_seq
        WHERE n.node_id = ?`,
     ),
-    token: db.prepare('SELECT * FROM tokens WHERE token = ?'),
+    token: db.prepare(
+      `SELECT t.token, t.kind, t.session_id, t.run_id, t.node_id, t.attempt_id,
+              coalesce(t.workflow_hash, r.workflow_hash, '') AS workflow_hash, t.created_at_ms
+       FROM tokens t LEFT JOIN runs r ON r.session_id = t.session_id WHERE t.token = ?`,
+    ),
     locateToken: db.prepare(
       `SELECT t.session_id AS sessionId, s.workspace_path AS workspacePath
        FROM tokens t JOIN sessions s ON s.session_id = t.session_id WHERE t.token = ?`,

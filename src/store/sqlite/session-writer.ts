@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { EventId, SessionEvent, SessionId } from '../../engine/events.js';
 import type { SessionTx } from '../session-store.js';
+import { dedupeHash } from './migrate.js';
 import type { Projector } from './projections.js';
 
 type SessionWriter = Pick<
@@ -24,6 +25,8 @@ export function createWriter(db: Database.Database, projector: Projector, newEve
       let seq = ((q.lastSeq.get(sk) as { hi: number | null }).hi ?? -1) + 1;
       const appended: SessionEvent[] = [];
       for (const event of events) {
+        const hash = dedupeHash(event.dedupeKey);
+        if (q.dedupeSeen.get(sk, hash, event.dedupeKey) !== undefined) continue;
         const eventId = newEventId();
         const inserted = q.insertEvent.run(
           sk,
@@ -33,10 +36,10 @@ export function createWriter(db: Database.Database, projector: Projector, newEve
           event.runId ?? null,
           event.nodeId ?? null,
           event.dedupeKey,
+          hash,
           event.atMs,
           JSON.stringify(event.data),
         );
-        if (inserted.changes === 0) continue;
         const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
         projector.apply(stored, Number(inserted.lastInsertRowid));
         appended.push(stored);
@@ -49,8 +52,10 @@ export function createWriter(db: Database.Database, projector: Projector, newEve
       q.pinWorkflow.run(compiled.workflowHash, compiled.id, JSON.stringify(compiled));
     },
     insertToken(r) {
-      q.insertToken.run(r.token, r.kind, r.sessionId, r.runId, r.nodeId, r.attemptId, r.workflowHash, r.createdAtMs);
-      if (r.attemptId !== null) q.insertAttempt.run(r.attemptId, r.sessionId, r.nodeId, r.createdAtMs);
+      // The run's own workflow hash is not repeated in every token row (migration 2).
+      const runHash = q.runWorkflowHash.get(r.sessionId) as string | undefined;
+      const workflowHash = runHash === r.workflowHash ? null : r.workflowHash;
+      q.insertToken.run(r.token, r.kind, r.sessionId, r.runId, r.nodeId, r.attemptId, workflowHash, r.createdAtMs);
     },
     rememberRoot(path, atMs) {
       q.rememberRoot.run(path, atMs);
@@ -66,20 +71,18 @@ function prepare(db: Database.Database) {
     sessionKey: db.prepare('SELECT sk FROM session_keys WHERE session_id = ?'),
     insertSessionKey: db.prepare('INSERT INTO session_keys (session_id) VALUES (?)'),
     lastSeq: db.prepare('SELECT max(seq) AS hi FROM events WHERE sk = ?'),
+    dedupeSeen: db.prepare('SELECT 1 FROM events WHERE sk = ? AND dedupe_hash = ? AND dedupe_key = ?'),
     insertEvent: db.prepare(
-      `INSERT INTO events (sk, seq, event_id, kind, run_id, node_id, dedupe_key, at_ms, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sk, dedupe_key) DO NOTHING`,
+      `INSERT INTO events (sk, seq, event_id, kind, run_id, node_id, dedupe_key, dedupe_hash, at_ms, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     pinWorkflow: db.prepare(
       'INSERT INTO workflows (workflow_hash, workflow_id, compiled) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     insertToken: db.prepare(
       `INSERT INTO tokens (token, kind, session_id, run_id, node_id, attempt_id, workflow_hash, created_at_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertAttempt: db.prepare(
-      `INSERT INTO attempts (attempt_id, session_id, node_id, created_at_ms) VALUES (?, ?, ?, ?)
-         ON CONFLICT DO NOTHING`,
     ),
     rememberRoot: db.prepare(
       `INSERT INTO roots (path, last_seen_ms) VALUES (?, ?)

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../../src/engine/events.js';
 import { openSqliteSessionStore, type SqliteSessionStore } from '../../../src/store/index.js';
+import * as initialSchema from '../../../src/store/sqlite/migrations/0001-initial.js';
 import { counterIds, recordRealisticSession } from '../../fixtures/store/session-script.js';
 import { dumpProjections } from '../../support/projection-dump.js';
 import { type Corruption, describeSessionStoreContract, type StoreHarness } from './session-store-contract.js';
@@ -71,7 +72,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 1,
+      schemaVersion: 2,
     });
     store.close();
   });
@@ -82,7 +83,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(1);
+    expect(second.settings().schemaVersion).toBe(2);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -130,5 +131,76 @@ describe('SQLite change counter', () => {
     other.close();
     expect(store.changeCounter()).not.toBe(afterOwn);
     store.close();
+  });
+});
+
+describe('SQLite schema migration 2 (slimmer rows)', () => {
+  /** A database as schema 1 left it: one session with one event, its run, and tokens with repeated hashes. */
+  function schemaOneDatabase(): string {
+    const path = tempDbPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.exec(initialSchema.sql);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO session_keys (sk, session_id) VALUES (1, 'sess_a')").run();
+    db.prepare(
+      `INSERT INTO events (sk, seq, event_id, kind, run_id, node_id, dedupe_key, at_ms, data)
+       VALUES (1, 0, 'evt_a', 'session_created', NULL, NULL, 'session_created:sess_a', 5, '{"workspacePath":"/w","createdAtMs":5}')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO runs (run_id, session_id, workflow_id, workflow_hash, source_kind, goal, bindings, refs, started_at_ms)
+       VALUES ('run_a', 'sess_a', 'acme.flow', 'sha256:pinned', 'project', 'Goal', '{}', '[]', 5)`,
+    ).run();
+    const token = db.prepare(
+      `INSERT INTO tokens (token, kind, session_id, run_id, node_id, attempt_id, workflow_hash, created_at_ms)
+       VALUES (?, ?, 'sess_a', 'run_a', 'node_a', ?, ?, 5)`,
+    );
+    token.run('ct_pinned', 'continue', 'attempt_a', 'sha256:pinned');
+    token.run('st_other', 'state', null, 'sha256:other');
+    db.prepare(
+      "INSERT INTO attempts (attempt_id, session_id, node_id, created_at_ms) VALUES ('attempt_a', 'sess_a', 'node_a', 5)",
+    ).run();
+    db.close();
+    return path;
+  }
+
+  it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
+    const path = schemaOneDatabase();
+    const store = open(path);
+    expect(store.settings().schemaVersion).toBe(2);
+    expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
+      attemptId: 'attempt_a',
+      workflowHash: 'sha256:pinned',
+    });
+    expect(store.read((r) => r.findToken('st_other'))).toMatchObject({ attemptId: null, workflowHash: 'sha256:other' });
+    const sessionId = 'sess_a' as SessionId;
+    expect(store.read((r) => r.listEvents(sessionId))).toEqual([
+      expect.objectContaining({ eventId: 'evt_a', seq: 0, dedupeKey: 'session_created:sess_a' }),
+    ]);
+    const append = (dedupeKey: string) =>
+      store.transaction(sessionId, (tx) =>
+        tx.appendEvents(sessionId, [
+          {
+            kind: 'observation_recorded',
+            dedupeKey,
+            atMs: 6,
+            data: { key: 'git_branch', value: 'main', confidence: 'high' },
+          },
+        ]),
+      );
+    const again = append('session_created:sess_a');
+    expect(again.ok && again.value).toEqual([]);
+    const fresh = append('observation:git_branch');
+    expect(fresh.ok && fresh.value.map((e) => e.seq)).toEqual([1]);
+    store.close();
+
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.prepare("SELECT workflow_hash FROM tokens WHERE token = 'ct_pinned'").pluck().get()).toBeNull();
+      expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'attempts'").pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM session_events').pluck().get()).toBe(2);
+    } finally {
+      db.close();
+    }
   });
 });
