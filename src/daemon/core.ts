@@ -210,6 +210,7 @@ export function createDaemonCore(options: {
         triggerId: dispatch.triggerId,
         sessionId: dispatch.sessionId,
         source: dispatch.source,
+        ...(typeof dispatch.context.itemKey === 'string' ? { itemKey: dispatch.context.itemKey } : {}),
       });
       const queuedBefore = queue.queuedFor(dispatch.triggerId) + 1;
       runner.events.emit('session_queued', {

@@ -151,6 +151,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       ...(options.providerFor === undefined ? {} : { providerFor: options.providerFor }),
     },
   });
+  // The poller host subscribes to events now, so sessions that recovery ends count in the item ledger.
+  const pollers = createPollerHost({ core, db: daemonDb, events, logger, env, now });
   await recoverSessions({ core, store: sidecars, env, now: now(), logger });
   const startedAt = now();
   let watcher: TriggersWatcher | null = null;
@@ -174,6 +176,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       s.once('error', reject);
     });
   } catch (error) {
+    await pollers.stop();
     app.close();
     daemonDb.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -197,7 +200,6 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   );
   const schedules = createScheduler({ core, state: createScheduleState(daemonDb), logger });
   schedules.start();
-  const pollers = createPollerHost({ core, db: daemonDb, events, logger, env, now });
   pollers.start(core.config.triggers);
   if (options.watch !== false) {
     const onReloaded = () => {

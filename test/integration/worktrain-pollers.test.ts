@@ -80,6 +80,8 @@ describe('github_issues_poll', () => {
     expect(report.dispatched.map((d) => d.itemKey)).toEqual(['github:acme/api#2']);
     expect(sessions[0]).toMatchObject({ outcome: 'success', goal: 'Work on GitHub issue #2: Login is flaky' });
     expect(daemon.pollers.ledger.get('poller', 'github:acme/api#2')).toMatchObject({ state: 'done', attempts: 0 });
+    const fired = daemon.core.events.since(0).filter((e) => e.kind === 'trigger_fired');
+    expect(fired.map((e) => [e.source, e.itemKey])).toEqual([['poll', 'github:acme/api#2']]);
 
     expect((await daemon.pollers.pollNow('poller')).dispatched).toEqual([]);
     expect(forge.callsTo('GET', /\/repos\/acme\/api\/issues$/).at(-1)?.query.since).toBeDefined();

@@ -87,7 +87,8 @@ export function createPollerHost(deps: {
   const state = createTriggerState(deps.db);
   const ledger = createItemLedger(deps.db);
   const loops = new Map<string, Loop>();
-  const triggers = new Map<string, Trigger>();
+  // Seeded from core at creation: the ledger already settles sessions that crash recovery ends, before `start`.
+  const triggers = new Map<string, Trigger>(deps.core.config.triggers.map((trigger) => [trigger.id, trigger]));
   const writes = new Set<Promise<void>>();
   const loginCache = new Map<string, string>();
   let stopped = false;
