@@ -51,16 +51,6 @@ ${options.extra ?? ''}`;
   return { ...test, forge, llm, ws };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, budgetMs = 20_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function pollAndRun(daemon: RunningDaemon, triggerId = 'poller') {
   const report = await daemon.pollers.pollNow(triggerId);
   const sessions = [];
