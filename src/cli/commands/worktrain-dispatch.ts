@@ -2,13 +2,7 @@
 // /api/v2/dispatch, print the session id; --wait follows the session and exits 0 (success), 1 (other outcome) or 3.
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { CliIo } from '../io.js';
-import { callDaemon, type DaemonClient, daemonClient, WT_EXIT } from './worktrain-client.js';
-
-interface Ctx {
-  readonly io: CliIo;
-  readonly setExitCode: (code: number) => void;
-}
+import { type CommandIo, callDaemon, type DaemonClient, daemonClient, WT_EXIT } from './worktrain-client.js';
 
 interface DispatchOptions {
   workflow?: string;
@@ -22,7 +16,7 @@ interface DispatchOptions {
   port?: string;
 }
 
-export function registerDispatch(program: Command, ctx: Ctx): void {
+export function registerDispatch(program: Command, ctx: CommandIo): void {
   program
     .command('dispatch [goal]')
     .description('run a workflow (or a trigger) now through the daemon')
@@ -76,27 +70,36 @@ export function registerDispatch(program: Command, ctx: Ctx): void {
         ctx.io.stdout(options.json === true ? `${JSON.stringify(data)}\n` : `${sessionId}\n`);
         return;
       }
-      ctx.io.stderr(`Session ${sessionId} queued; waiting…\n`);
-      const final = await waitFor(client, sessionId, parseDuration(options.timeout));
-      if (final === null) {
-        ctx.io.stdout(
-          options.json === true
-            ? `${JSON.stringify({ sessionId, outcome: 'pending' })}\n`
-            : `${sessionId} still running\n`,
-        );
-        ctx.setExitCode(WT_EXIT.timeout);
-        return;
-      }
-      ctx.io.stdout(
-        options.json === true
-          ? `${JSON.stringify(final)}\n`
-          : `${sessionId} ${String(final.outcome)}${final.detail === null ? '' : ` (${String(final.detail)})`}\n`,
-      );
-      ctx.setExitCode(final.outcome === 'success' ? WT_EXIT.ok : WT_EXIT.failed);
+      await waitAndReport(ctx, client, sessionId, options);
     });
 }
 
-async function waitFor(
+/** `--wait`: follows the session until it ends (or the timeout), prints it, and sets the exit code by outcome. */
+export async function waitAndReport(
+  ctx: CommandIo,
+  client: DaemonClient,
+  sessionId: string,
+  options: { readonly timeout: string; readonly json?: boolean },
+): Promise<void> {
+  ctx.io.stderr(`Session ${sessionId} queued; waiting…\n`);
+  const final = await followSession(client, sessionId, parseDuration(options.timeout));
+  if (final === null) {
+    ctx.io.stdout(
+      options.json === true ? `${JSON.stringify({ sessionId, outcome: 'pending' })}\n` : `${sessionId} still running\n`,
+    );
+    ctx.setExitCode(WT_EXIT.timeout);
+    return;
+  }
+  ctx.io.stdout(
+    options.json === true
+      ? `${JSON.stringify(final)}\n`
+      : `${sessionId} ${String(final.outcome)}${final.detail === null ? '' : ` (${String(final.detail)})`}\n`,
+  );
+  ctx.setExitCode(final.outcome === 'success' ? WT_EXIT.ok : WT_EXIT.failed);
+}
+
+/** The session record once it has ended, or null at the timeout. */
+async function followSession(
   client: DaemonClient,
   sessionId: string,
   timeoutMs: number,
@@ -105,7 +108,9 @@ async function waitFor(
   while (Date.now() < deadline) {
     const answer = await client.request('GET', `/api/v2/sessions/${sessionId}`);
     const session = answer?.json.data as Record<string, unknown> | undefined;
-    if (session !== undefined && (session.state === 'completed' || session.state === 'interrupted')) return session;
+    if (session !== undefined && ['completed', 'interrupted', 'delivery_failed'].includes(String(session.state))) {
+      return session;
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return null;

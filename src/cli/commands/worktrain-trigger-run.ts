@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type CommandIo, callDaemon, type DaemonClient, daemonClient, WT_EXIT } from './worktrain-client.js';
-import { parseDuration } from './worktrain-dispatch.js';
+import { type CommandIo, callDaemon, daemonClient, WT_EXIT } from './worktrain-client.js';
+import { waitAndReport } from './worktrain-dispatch.js';
 
 interface RunOptions {
   goal?: string;
@@ -59,23 +59,7 @@ async function runTrigger(ctx: CommandIo, id: string, options: RunOptions): Prom
     ctx.io.stdout(options.json === true ? `${JSON.stringify(data)}\n` : `${data.sessionId}\n`);
     return;
   }
-  ctx.io.stderr(`Session ${data.sessionId} queued; waiting…\n`);
-  const final = await followSession(client, data.sessionId, parseDuration(options.timeout));
-  if (final === null) {
-    ctx.io.stdout(
-      options.json === true
-        ? `${JSON.stringify({ sessionId: data.sessionId, outcome: 'pending' })}\n`
-        : `${data.sessionId} still running\n`,
-    );
-    ctx.setExitCode(WT_EXIT.timeout);
-    return;
-  }
-  ctx.io.stdout(
-    options.json === true
-      ? `${JSON.stringify(final)}\n`
-      : `${data.sessionId} ${String(final.outcome)}${final.detail === null ? '' : ` (${String(final.detail)})`}\n`,
-  );
-  ctx.setExitCode(final.outcome === 'success' ? WT_EXIT.ok : WT_EXIT.failed);
+  await waitAndReport(ctx, client, data.sessionId, options);
 }
 
 /** The JSON object in `file` (relative to the working directory), or null after saying why it cannot be used. */
@@ -95,22 +79,4 @@ export function readPayload(ctx: CommandIo, file: string): { [key: string]: unkn
     return null;
   }
   return payload as { [key: string]: unknown };
-}
-
-/** The session record once it has ended, or null at the timeout. */
-async function followSession(
-  client: DaemonClient,
-  sessionId: string,
-  timeoutMs: number,
-): Promise<Record<string, unknown> | null> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const answer = await client.request('GET', `/api/v2/sessions/${sessionId}`);
-    const session = answer?.json.data as Record<string, unknown> | undefined;
-    if (session !== undefined && ['completed', 'interrupted', 'delivery_failed'].includes(String(session.state))) {
-      return session;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return null;
 }
