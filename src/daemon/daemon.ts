@@ -157,6 +157,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   const startedAt = now();
   let watcher: TriggersWatcher | null = null;
   const reloadError = () => watcher?.reloadError ?? null;
+  const schedules = createScheduler({ core, state: createScheduleState(daemonDb), logger });
   const http = createDaemonHttp({
     core,
     app,
@@ -168,6 +169,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     host,
     logger,
     reloadError,
+    nextFireAt: (triggerId) => schedules.nextFireAt(triggerId),
   });
   let server: ReturnType<typeof serve>;
   try {
@@ -198,7 +200,6 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       startedAt: new Date(startedAt).toISOString(),
     }),
   );
-  const schedules = createScheduler({ core, state: createScheduleState(daemonDb), logger });
   schedules.start();
   pollers.start(core.config.triggers);
   if (options.watch !== false) {

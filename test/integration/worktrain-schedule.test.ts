@@ -89,6 +89,8 @@ describe('schedule triggers', () => {
     await until('the run to reach the LLM', () => llm?.requests.length === 1);
     const found = daemon.core.sessions.find(sessionId);
     expect(found.kind === 'found' && found.session.state).toBe('running');
+    // A run now fills the goalTemplate with this moment, as a tick would, instead of falling back to `goal`.
+    expect(found.kind === 'found' && found.session.goal).toMatch(/^Code health scan of \d{4}-\d\d-\d\dT/);
 
     expect(daemon.schedules.fireNow('nightly')).toMatchObject({ status: 'skipped', reason: 'overlap' });
     expect(events(eventsFile).filter((e) => e.kind === 'schedule_skipped')).toEqual([
@@ -96,6 +98,12 @@ describe('schedule triggers', () => {
     ]);
     expect(daemon.core.sessions.list().filter((s) => s.triggerId === 'nightly')).toHaveLength(1);
     expect(daemon.schedules.nextFireAt('nightly')).toMatch(/^\d{4}-\d\d-01T00:00:00\.000Z$/);
+    const listed = (await (await fetch(`${daemon.url}/api/v2/triggers`)).json()) as {
+      data: { triggers: { id: string; nextFireAt: string | null }[] };
+    };
+    expect(listed.data.triggers).toEqual([
+      expect.objectContaining({ id: 'nightly', nextFireAt: daemon.schedules.nextFireAt('nightly') }),
+    ]);
   });
 
   it('with catchUp, runs exactly once at start after times were missed', async () => {

@@ -26,6 +26,8 @@ export interface ApiContext {
   readonly now: () => number;
   /** The findings of the last failed triggers.yml reload (§3.1), null when the file in force is the latest. */
   readonly reloadError?: () => readonly Finding[] | null;
+  /** The next fire time of a schedule trigger (§5.5), null for other triggers. */
+  readonly nextFireAt?: (triggerId: string) => string | null;
 }
 
 type Status = 200 | 202 | 400 | 404 | 409 | 429 | 503;
@@ -91,6 +93,7 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
         queued: core.queue.queuedFor(t.id),
         hmac: t.hmacSecret !== undefined,
         source: t.written.source ?? null,
+        nextFireAt: ctx.nextFireAt?.(t.id) ?? null,
         line: t.line,
       })),
     }),
@@ -113,15 +116,19 @@ export function registerApiRoutes(http: Hono, ctx: ApiContext): void {
       const trigger = core.config.triggers.find((t) => t.id === body.triggerId);
       if (trigger === undefined)
         return fail(c, 404, 'TRIGGER_NOT_FOUND', `Unknown trigger: ${body.triggerId}`, 'triggerId');
-      const goal = goalFor(trigger, body.payload ?? {}, body.goal);
+      // A schedule run now fills its goalTemplate and context as a tick at this moment would (§4.3).
+      const firedAt = new Date(ctx.now()).toISOString();
+      const times: JsonObject = trigger.provider === 'schedule' ? { scheduledAt: firedAt, firedAt } : {};
+      const payload = body.payload ?? (trigger.provider === 'schedule' ? { triggerId: trigger.id, ...times } : {});
+      const goal = goalFor(trigger, payload, body.goal);
       if (!goal.ok) return fail(c, 400, 'VALIDATION_ERROR', goal.error, 'goal');
       dispatch = triggerDispatch({
         trigger,
-        payload: body.payload ?? {},
+        payload,
         goal: goal.goal,
         source: 'dispatch',
         sessionId,
-        extraContext: (body.context ?? {}) as JsonObject,
+        extraContext: { ...times, ...((body.context ?? {}) as JsonObject) },
       });
     } else {
       if (!isDirectory(body.workspacePath)) {
