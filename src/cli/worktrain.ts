@@ -5,6 +5,7 @@ import { VERSION } from '../daemon/version.js';
 import { registerWorktrainConsole } from './commands/worktrain-console.js';
 import { registerDaemon, untilSignal } from './commands/worktrain-daemon.js';
 import { registerDispatch } from './commands/worktrain-dispatch.js';
+import { registerInbox } from './commands/worktrain-inbox.js';
 import { registerInit } from './commands/worktrain-init.js';
 import { registerKillSessions } from './commands/worktrain-kill-sessions.js';
 import { registerLogs } from './commands/worktrain-logs.js';
@@ -39,6 +40,7 @@ export async function main(
   registerLogs(program, { io, setExitCode, untilStopped });
   registerKillSessions(program, { io, setExitCode });
   registerInit(program, { io, setExitCode });
+  registerInbox(program, { io, setExitCode, untilStopped });
   registerWorktrainConsole(program, { io, setExitCode, untilStopped });
   try {
     await program.parseAsync([...argv], { from: 'user' });

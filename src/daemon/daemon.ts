@@ -22,12 +22,14 @@ import type { Dispatch } from './dispatch.js';
 import { createEventLog } from './events.js';
 import { createDaemonHttp } from './http/server.js';
 import { createDaemonLogger, type Logger } from './logger.js';
+import { createNotifier, readNotifySettings } from './notifier.js';
 import { createPollerHost, type PollerHost } from './pollers/poller-host.js';
 import type { Provider } from './providers/types.js';
 import { recoverSessions } from './recovery.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createScheduler, type Scheduler } from './schedule/scheduler.js';
 import { openDaemonDb } from './state/daemon-db.js';
+import { createOutbox } from './state/notices.js';
 import { createScheduleState } from './state/schedule-state.js';
 import { createSidecarStore } from './state/sidecars.js';
 import { VERSION } from './version.js';
@@ -153,6 +155,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   });
   // The poller host subscribes to events now, so sessions that recovery ends count in the item ledger.
   const pollers = createPollerHost({ core, db: daemonDb, events, logger, env, now });
+  const notifier = createNotifier({
+    core,
+    outbox: createOutbox(daemonDb, redact),
+    redact,
+    logger,
+    settings: readNotifySettings(env, workrailHome),
+  });
   await recoverSessions({ core, store: sidecars, env, now: now(), logger });
   const startedAt = now();
   let watcher: TriggersWatcher | null = null;
@@ -179,6 +188,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     });
   } catch (error) {
     await pollers.stop();
+    await notifier.stop();
     app.close();
     daemonDb.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -233,6 +243,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await core.shutdown(DEFAULTS.shutdownGraceMs);
+        await notifier.stop();
         events.emit('daemon_stopped', { reason });
         logger.info({ reason }, 'daemon stopped');
         rmSync(lockFile, { force: true });

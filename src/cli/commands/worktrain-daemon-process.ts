@@ -175,6 +175,11 @@ export async function daemonStatus(ctx: Ctx, options: { json?: boolean }): Promi
         `WorkTrain daemon running: pid ${lock.pid}, port ${lock.port}, version ${health.version}, up ${formatUptime(health.uptimeMs)}.`,
         `Sessions: ${report.sessions.running} running, ${report.sessions.queued} queued, ${report.sessions.parked} parked.`,
       );
+      lines.push(
+        report.sessions.deliveryFailed === 0
+          ? 'Delivery failures: 0.'
+          : `Delivery failures: ${report.sessions.deliveryFailed} (see worktrain inbox; retry with: worktrain sessions deliver <id>).`,
+      );
       if (report.paused) lines.push('Dispatch is paused (kill switch). Resume with: worktrain daemon unpause');
       else if (report.pausedTriggers.length > 0)
         lines.push(`Paused triggers: ${report.pausedTriggers.join(', ')} (worktrain daemon unpause --trigger <id>)`);

@@ -263,6 +263,7 @@ function resolveTrigger(
     concurrency,
     maxQueueDepth: raw.maxQueueDepth ?? DEFAULTS.maxQueueDepth,
     maxDispatchAttempts: raw.maxDispatchAttempts ?? DEFAULTS.maxDispatchAttempts,
+    callbackUrl: raw.callbackUrl,
     agent: agent.value,
     source: raw.source ?? {},
     written,

@@ -34,6 +34,8 @@ export interface Trigger {
   readonly concurrency: number;
   readonly maxQueueDepth: number;
   readonly maxDispatchAttempts: number;
+  /** Receives the final `DaemonSession` as JSON after every session of this trigger (§8.6). */
+  readonly callbackUrl: string | undefined;
   readonly agent: AgentConfig;
   readonly source: { readonly [key: string]: unknown };
   /** The trigger as written (secrets still `$NAME`), for `trigger list` and `GET /api/v2/triggers`. */
