@@ -6,10 +6,10 @@ import { AD_HOC_TRIGGER, type Dispatch } from './dispatch.js';
 import type { EventLog } from './events.js';
 import { createDispatchQueue, type DispatchQueue, type QueueEntry } from './queue.js';
 import { disposeWorktree } from './session-delivery.js';
-import type { RunMode, SessionJob } from './session-job.js';
+import type { SessionJob } from './session-job.js';
 import { deliveryDeps, finishSession, type RunnerDeps, runSession } from './session-runner.js';
 import { createSessionRegistry, type DaemonSession, type Lookup, type SessionRegistry } from './sessions.js';
-import type { Sidecar, SidecarStore, StoredSession } from './state/sidecars.js';
+import type { RunMode, Sidecar, SidecarStore, StoredSession } from './state/sidecars.js';
 
 export type SubmitResult =
   | { readonly status: 'accepted'; readonly sessionId: string; readonly queuePosition: number }

@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import type { DaemonCore } from './core.js';
 import { git } from './delivery/git.js';
 import type { Logger } from './logger.js';
-import type { RunMode } from './session-job.js';
+
 import type { SessionState } from './sessions.js';
-import { reattachSecrets, type SidecarStore } from './state/sidecars.js';
+import { type RunMode, reattachSecrets, type SidecarStore } from './state/sidecars.js';
 
 /** The crash-recovery resume limits of §2.1. */
 export const RECOVERY_LIMITS = { maxIdleMs: 24 * 60 * 60 * 1000, maxResumes: 2 } as const;

@@ -2,14 +2,7 @@
 // how to start (docs/worktrain.md §7.1, §7.4, §7.5). The core builds it; `save` writes record and sidecar durably.
 import type { Dispatch } from './dispatch.js';
 import type { DaemonSession } from './sessions.js';
-import type { Sidecar } from './state/sidecars.js';
-
-/** How a queued session starts when it gets its slot. Stored in the sidecar so a restart keeps it. */
-export type RunMode =
-  | { readonly kind: 'start' }
-  | { readonly kind: 'resume'; readonly reason: 'crash_recovery' | 'forced' }
-  | { readonly kind: 'gate_approved'; readonly rationale: string }
-  | { readonly kind: 'deliver' };
+import type { RunMode, Sidecar } from './state/sidecars.js';
 
 export interface SessionJob {
   readonly session: DaemonSession;

@@ -3,9 +3,15 @@
 // kill-switch pause. Written at every state change, advance and delivery stage; read once at startup.
 import type { DeliveryProgress } from '../delivery/pipeline.js';
 import type { Dispatch } from '../dispatch.js';
-import type { RunMode } from '../session-job.js';
 import type { DaemonSession } from '../sessions.js';
 import type { DaemonDb } from './daemon-db.js';
+
+/** How a queued session starts when it gets its slot. Stored in the sidecar so a restart keeps it. */
+export type RunMode =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'resume'; readonly reason: 'crash_recovery' | 'forced' }
+  | { readonly kind: 'gate_approved'; readonly rationale: string }
+  | { readonly kind: 'deliver' };
 
 /** The recovery data of a live session. Secrets (API keys, forge tokens, HMAC secrets) are never stored. */
 export interface Sidecar {
