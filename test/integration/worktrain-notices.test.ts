@@ -1,6 +1,7 @@
 // Notices and callbacks end to end (docs/worktrain.md §2.4, §8.6, §10): a real daemon in process writes outbox
 // notices for failed, delivered and undeliverable sessions, POSTs to WORKTRAIN_NOTIFY_WEBHOOK and to a trigger's
 // callbackUrl on local HTTP servers, and `worktrain inbox` / `worktrain tell` read and write daemon.db.
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -92,7 +93,7 @@ async function until<T>(what: string, probe: () => T | undefined, budgetMs = 30_
   }
 }
 
-async function worktrain(argv: string[], home: string) {
+async function worktrain(argv: string[], home: string, untilStopped = async () => undefined) {
   let stdout = '';
   let stderr = '';
   const code = await main(
@@ -107,7 +108,7 @@ async function worktrain(argv: string[], home: string) {
       env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home },
       cwd: home,
     },
-    async () => undefined,
+    untilStopped,
   );
   return { code, stdout, stderr };
 }
@@ -187,8 +188,9 @@ describe('outbox notices', () => {
     noSecretIn(stored(home).notices);
   }, 60_000);
 
-  it('writes a delivery_failed notice with the worktree path and `worktrain sessions deliver <id>`', async () => {
-    const { daemon, home, forge } = await deliveringDaemon();
+  it('writes a delivery_failed notice with the worktree path and `worktrain sessions deliver <id>`; a retried delivery notes the PR', async () => {
+    const hook = await recorder();
+    const { daemon, home, forge } = await deliveringDaemon({ WORKTRAIN_NOTIFY_WEBHOOK: `${hook.url}/notify` });
     forge.failNext('POST', /\/repos\/acme\/widgets\/pulls$/, 500);
     const id = await fire(daemon);
 
@@ -206,6 +208,16 @@ describe('outbox notices', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ sessions: { deliveryFailed: 1 } });
     const human = await worktrain(['daemon', 'status'], home);
     expect(human.stdout).toContain('Delivery failures: 1');
+
+    expect((await worktrain(['sessions', 'deliver', id], home)).code).toBe(0);
+    const delivered = await until('the success notice', () =>
+      stored(home).notices.find((n) => n.sessionId === id && n.kind === 'session_completed'),
+    );
+    const prUrl = forge.github.pulls('acme/widgets')[0]?.html_url;
+    expect(delivered.data).toMatchObject({ outcome: 'success', prUrl });
+    await until('the webhook after the retry', () =>
+      hook.bodies.find((b) => (b.body as { prUrl?: unknown }).prUrl === prUrl),
+    );
   }, 60_000);
 
   it("POSTs the final session to the trigger's callbackUrl and emits callback_delivered", async () => {
@@ -261,6 +273,52 @@ describe('outbox notices', () => {
     expect(notice).toMatchObject({ kind: 'session_completed', data: { outcome: 'aborted' } });
     expect(notice.text).toContain('crash_recovery');
   }, 60_000);
+
+  it('writes a notice when a polled item is escalated to a human', async () => {
+    llm = await startScriptedLlmServer({ script: () => ({ status: 400 }) });
+    const forge = await startFakeForge();
+    cleanups.push(() => forge.close());
+    const ws = gitWorkspace(cleanups);
+    const { daemon, home } = await startTestDaemon(cleanups, {
+      triggers: `triggers:
+  - id: queue
+    provider: github_queue_poll
+    workflowId: acme.wt-fixture
+    workspacePath: ${ws}
+    maxDispatchAttempts: 1
+    agentConfig: { provider: anthropic, baseUrl: ${llm.anthropicBaseUrl}, apiKey: $LLM_KEY }
+    source: { repo: acme/api, token: $FORGE_TOKEN, queueType: label, queueLabel: worktrain }
+`,
+      dotEnv: `LLM_KEY=${API_KEY}\nFORGE_TOKEN=${FORGE_TOKEN}\n`,
+      env: { GITHUB_API_URL: forge.url },
+    });
+    forge.github.seedIssue('acme/api', { title: 'Hard bug', labels: ['worktrain'] });
+    const report = await daemon.pollers.pollNow('queue');
+    expect(report.dispatched).toHaveLength(1);
+
+    const notice = await until('the escalation notice', () =>
+      stored(home).notices.find((n) => n.kind === 'item_escalated'),
+    );
+    expect(notice).toMatchObject({ triggerId: 'queue', data: { itemKey: 'github:acme/api#1', attempts: 1 } });
+    expect(notice.text).toContain('worktrain trigger retry queue github:acme/api#1');
+    await daemon.pollers.settled();
+  }, 60_000);
+
+  it('writes a notice when a changed triggers.yml is not reloaded', async () => {
+    const ws = gitWorkspace(cleanups);
+    const original = triggersYml(ws, '', 'http://127.0.0.1:9');
+    const { home } = await startTestDaemon(cleanups, {
+      triggers: original,
+      dotEnv: `WEBHOOK_SECRET=${SECRET}\nLLM_KEY=${API_KEY}\n`,
+    });
+    writeFileSync(path.join(home, 'triggers.yml'), `${original}  - id: broken\n    provider: [generic\n`);
+
+    const notice = await until('the reload notice', () =>
+      stored(home).notices.find((n) => n.kind === 'triggers_reload_failed'),
+    );
+    expect(notice.text).toContain('previous triggers stay in force');
+    expect(notice.text).toMatch(/triggers\.yml:\d+:\d+ error \[yaml-syntax\]/);
+  }, 60_000);
 });
 
 describe('worktrain inbox and tell', () => {
@@ -284,6 +342,40 @@ describe('worktrain inbox and tell', () => {
     expect(JSON.parse(second.stdout)).toEqual({ notices: [] });
     const human = await worktrain(['inbox'], home);
     expect([human.code, human.stdout, human.stderr]).toEqual([0, '', 'No unread notices.\n']);
+  }, 60_000);
+
+  it('`inbox --watch --json` prints each new notice as a JSON line until stopped', async () => {
+    llm = await startScriptedLlmServer({ script: () => ({ status: 404 }) });
+    const ws = gitWorkspace(cleanups);
+    const { daemon, home } = await startTestDaemon(cleanups, {
+      triggers: triggersYml(ws, '', llm.anthropicBaseUrl),
+      dotEnv: `WEBHOOK_SECRET=${SECRET}\nLLM_KEY=${API_KEY}\n`,
+    });
+    const first = await fire(daemon, 'first');
+    await until('the first notice', () => stored(home).notices.find((n) => n.sessionId === first));
+
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const lines: string[] = [];
+    const watching = main(
+      ['inbox', '--watch', '--json'],
+      {
+        stdout: (t) => lines.push(...t.split('\n').filter((l) => l !== '')),
+        stderr: () => undefined,
+        env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home },
+        cwd: home,
+      },
+      () => stopped,
+    );
+    await until('the first line', () => lines[0]);
+    const second = await fire(daemon, 'second');
+    await until('the second line', () => lines[1]);
+    stop();
+    expect(await watching).toBe(0);
+    expect(lines.map((l) => (JSON.parse(l) as Notice).sessionId)).toEqual([first, second]);
+    expect((await worktrain(['inbox', '--json'], home)).stdout).toBe('{"notices":[]}\n');
   }, 60_000);
 
   it('`tell` stores a message in daemon.db; an empty message exits 2; --session steers through the daemon', async () => {
