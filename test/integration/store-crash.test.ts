@@ -135,12 +135,16 @@ function runAndKill(lane: Lane, round: number): Promise<CrashChildMessage[]> {
   let out = '';
   let err = '';
   let timer: NodeJS.Timeout | undefined;
+  // The kill clock starts after a random number (0..3) of acknowledged calls, then waits a random delay: the kills
+  // land at any point of a call however slow the machine is, and calls really complete between kills.
+  const acksBeforeClock = Math.floor(Math.random() * 4);
   child.stderr.on('data', (d) => {
     err += d;
   });
   child.stdout.on('data', (d) => {
     out += d;
-    if (timer === undefined && out.includes('{"t":"ready"}\n')) {
+    const acks = out.split('{"t":"ack"').length - 1;
+    if (timer === undefined && out.includes('{"t":"ready"}\n') && acks >= acksBeforeClock) {
       timer = setTimeout(() => child.kill('SIGKILL'), Math.random() * MAX_KILL_DELAY_MS);
     }
   });
