@@ -40,7 +40,6 @@ export function createApp(options: CreateAppOptions = {}): App {
     get store() {
       store ??= openSqliteSessionStore({
         path: databasePath(config.dataDir),
-        newEventId: () => ids.newId('evt'),
         ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
       });
       return store;

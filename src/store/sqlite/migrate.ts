@@ -6,14 +6,15 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import * as initial from './migrations/0001-initial.js';
 import * as slimmerRows from './migrations/0002-slimmer-rows.js';
+import * as derivedEventColumns from './migrations/0003-derived-event-columns.js';
 
-interface Migration {
-  readonly version: number;
-  readonly sql: string;
-}
+/** A schema step: plain SQL, or a function when rows must be rewritten in code. */
+type Migration =
+  | { readonly version: number; readonly sql: string }
+  | { readonly version: number; readonly apply: (db: Database.Database) => void };
 
 /** In version order. Append new migrations here; never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [initial, slimmerRows];
+export const MIGRATIONS: readonly Migration[] = [initial, slimmerRows, derivedEventColumns];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
@@ -28,7 +29,8 @@ export function migrate(db: Database.Database): void {
     if (migration.version <= current) continue;
     db.transaction(() => {
       if (userVersion(db) >= migration.version) return;
-      db.exec(migration.sql);
+      if ('sql' in migration) db.exec(migration.sql);
+      else migration.apply(db);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }

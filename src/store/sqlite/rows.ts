@@ -1,6 +1,6 @@
 // Rows of the SQLite tables and their conversion to the SessionStore's values (column names stay snake_case here
 // and nowhere else).
-import type { AttemptId, EventKind, NodeId, SessionEvent, SessionId } from '../../engine/events.js';
+import type { AttemptId, NodeId, SessionId } from '../../engine/events.js';
 import type { Token, TokenKind } from '../../tokens/index.js';
 import type { WorkflowHash } from '../../workflow/types.js';
 import type {
@@ -85,16 +85,6 @@ export interface OutputRow {
   attempt_id: AttemptId;
   seq: number;
   channel: 'notes' | 'artifact';
-  at_ms: number;
-  data: string;
-}
-export interface EventRow {
-  seq: number;
-  event_id: SessionEvent['eventId'];
-  kind: EventKind;
-  run_id: SessionEvent['runId'] | null;
-  node_id: SessionEvent['nodeId'] | null;
-  dedupe_key: string;
   at_ms: number;
   data: string;
 }
@@ -190,21 +180,6 @@ export function toOutput(row: OutputRow): StoredOutput {
   };
   if (row.channel === 'notes') return { channel: 'notes', ...base, notesMarkdown: data.notesMarkdown ?? '' };
   return { channel: 'artifact', ...base, artifact: data.artifact! };
-}
-
-/** An `events` row back to the §10 envelope. */
-export function toEvent(sessionId: SessionId, row: EventRow): SessionEvent {
-  return {
-    eventId: row.event_id,
-    sessionId,
-    seq: row.seq,
-    kind: row.kind,
-    ...(row.run_id === null ? {} : { runId: row.run_id }),
-    ...(row.node_id === null ? {} : { nodeId: row.node_id }),
-    dedupeKey: row.dedupe_key,
-    atMs: row.at_ms,
-    data: JSON.parse(row.data),
-  } as SessionEvent;
 }
 
 export function toSummary(row: SummaryRow): SessionSummary {

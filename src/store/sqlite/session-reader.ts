@@ -1,7 +1,7 @@
 // The read side of the SQLite store: loads current state from the projections (never the whole event log), with
 // the integrity checks of docs/mcp-protocol.md §9. Statements are prepared once per connection.
 import type Database from 'better-sqlite3';
-import type { AttemptId, Blocker, NodeId, SessionId } from '../../engine/events.js';
+import type { AttemptId, Blocker, NodeId, RunId, SessionId } from '../../engine/events.js';
 import type { Token, TokenKind } from '../../tokens/index.js';
 import type { CompiledWorkflow, JsonObject, WorkflowHash } from '../../workflow/types.js';
 import type {
@@ -18,10 +18,10 @@ import type {
   StoredNode,
   UnhealthyReason,
 } from '../session-store.js';
+import { decodeEvent, type StoredEvent } from './event-codec.js';
 import {
   type AdvanceRow,
   type EdgeRow,
-  type EventRow,
   type MetricsRow,
   type NodeRow,
   type OutputRow,
@@ -30,7 +30,6 @@ import {
   type SummaryRow,
   type TokenRow,
   toEdge,
-  toEvent,
   toMetrics,
   toNode,
   toObservations,
@@ -229,7 +228,12 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
         .map(toOutput);
     },
     listEvents(sessionId, fromSeq = 0) {
-      return (q.events.all(sessionId, fromSeq) as EventRow[]).map((row) => toEvent(sessionId, row));
+      const key = q.sessionKey.get(sessionId) as
+        | { run_id: RunId | null; workflow_hash: WorkflowHash | null }
+        | undefined;
+      if (key === undefined) return [];
+      const session = { sessionId, runId: key.run_id, workflowHash: key.workflow_hash };
+      return (q.events.all(sessionId, fromSeq) as StoredEvent[]).map((row) => decodeEvent(row, session));
     },
     listRecentSessions(limit) {
       return (q.recent.all(limit) as SummaryRow[]).map(toSummary);
@@ -380,8 +384,9 @@ function prepare(db: Database.Database) {
          JOIN events e ON e.sk = k.sk AND e.seq = o.seq
        WHERE o.session_id = ? ORDER BY o.seq`,
     ),
+    sessionKey: db.prepare('SELECT run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     events: db.prepare(
-      `SELECT seq, event_id, kind, run_id, node_id, dedupe_key, at_ms, data FROM events
+      `SELECT seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
        WHERE sk = ${sk} AND seq >= ? ORDER BY seq`,
     ),
     recent: db.prepare(`${SUMMARY_SELECT} ${SUMMARY_ORDER}`),

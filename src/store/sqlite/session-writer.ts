@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { EventId, SessionEvent, SessionId } from '../../engine/events.js';
 import type { SessionTx } from '../session-store.js';
+import { decodeEvent, derivedEventId, encodeEvent, type SessionKey, type StoredEvent } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import type { Projector } from './projections.js';
 
@@ -10,37 +11,65 @@ type SessionWriter = Pick<
   'appendEvents' | 'pinWorkflow' | 'insertToken' | 'rememberRoot' | 'forgetRootsSeenBefore'
 >;
 
-export function createWriter(db: Database.Database, projector: Projector, newEventId: () => EventId): SessionWriter {
+interface SessionKeyRow {
+  sk: number;
+  run_id: SessionKey['runId'];
+  workflow_hash: SessionKey['workflowHash'];
+}
+
+/** `newEventId`: ids for appended events; without it an event's id is derived from (session, seq) and not stored. */
+export function createWriter(
+  db: Database.Database,
+  projector: Projector,
+  newEventId: (() => EventId) | undefined,
+): SessionWriter {
   const q = prepare(db);
 
-  const sessionKey = (sessionId: SessionId): number => {
-    const row = q.sessionKey.get(sessionId) as { sk: number } | undefined;
-    return row?.sk ?? Number(q.insertSessionKey.run(sessionId).lastInsertRowid);
+  /** The session's key row, created on its first event. */
+  const sessionKey = (sessionId: SessionId): { sk: number; session: SessionKey } => {
+    const row = q.sessionKey.get(sessionId) as SessionKeyRow | undefined;
+    if (row === undefined) {
+      const sk = Number(q.insertSessionKey.run(sessionId).lastInsertRowid);
+      return { sk, session: { sessionId, runId: null, workflowHash: null } };
+    }
+    return { sk: row.sk, session: { sessionId, runId: row.run_id, workflowHash: row.workflow_hash } };
   };
+
+  /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
+  const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean =>
+    (q.dedupeCandidates.all(sk, hash) as StoredEvent[]).some(
+      (row) => decodeEvent(row, session).dedupeKey === dedupeKey,
+    );
 
   return {
     appendEvents(sessionId, events) {
       if (events.length === 0) return [];
-      const sk = sessionKey(sessionId);
+      let { sk, session } = sessionKey(sessionId);
       let seq = ((q.lastSeq.get(sk) as { hi: number | null }).hi ?? -1) + 1;
       const appended: SessionEvent[] = [];
       for (const event of events) {
         const hash = dedupeHash(event.dedupeKey);
-        if (q.dedupeSeen.get(sk, hash, event.dedupeKey) !== undefined) continue;
-        const eventId = newEventId();
+        if (seen(sk, session, hash, event.dedupeKey)) continue;
+        if (event.kind === 'run_started' && session.runId === null) {
+          // The session's run: what event rows leave out when they repeat it (event-codec.ts).
+          session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
+          q.setSessionRun.run(session.runId, session.workflowHash, sk);
+        }
+        const eventId = newEventId?.() ?? derivedEventId(sessionId, seq);
+        const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
+        const row = encodeEvent(stored, session);
         const inserted = q.insertEvent.run(
           sk,
-          seq,
-          eventId,
-          event.kind,
-          event.runId ?? null,
-          event.nodeId ?? null,
-          event.dedupeKey,
+          row.seq,
+          row.kind,
+          row.at_ms,
           hash,
-          event.atMs,
-          JSON.stringify(event.data),
+          row.data,
+          row.event_id,
+          row.run_id,
+          row.node_id,
+          row.dedupe_key,
         );
-        const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
         projector.apply(stored, Number(inserted.lastInsertRowid));
         appended.push(stored);
         seq += 1;
@@ -68,12 +97,16 @@ export function createWriter(db: Database.Database, projector: Projector, newEve
 
 function prepare(db: Database.Database) {
   return {
-    sessionKey: db.prepare('SELECT sk FROM session_keys WHERE session_id = ?'),
+    sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
+    setSessionRun: db.prepare('UPDATE session_keys SET run_id = ?, workflow_hash = ? WHERE sk = ?'),
     insertSessionKey: db.prepare('INSERT INTO session_keys (session_id) VALUES (?)'),
     lastSeq: db.prepare('SELECT max(seq) AS hi FROM events WHERE sk = ?'),
-    dedupeSeen: db.prepare('SELECT 1 FROM events WHERE sk = ? AND dedupe_hash = ? AND dedupe_key = ?'),
+    dedupeCandidates: db.prepare(
+      `SELECT seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
+       WHERE sk = ? AND dedupe_hash = ?`,
+    ),
     insertEvent: db.prepare(
-      `INSERT INTO events (sk, seq, event_id, kind, run_id, node_id, dedupe_key, dedupe_hash, at_ms, data)
+      `INSERT INTO events (sk, seq, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),

@@ -4,19 +4,23 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventId, SessionId } from '../../engine/events.js';
+import type { EventId, RunId, SessionId } from '../../engine/events.js';
+import type { WorkflowHash } from '../../workflow/types.js';
 import type { SessionLocked, SessionReader, SessionStore, SessionTx, TransactionResult } from '../session-store.js';
+import { decodeEvent, type StoredEvent } from './event-codec.js';
 import { migrate, userVersion } from './migrate.js';
 import { createProjector } from './projections.js';
-import { type EventRow, toEvent } from './rows.js';
 import { createReader, type WorkflowCache } from './session-reader.js';
 import { createWriter } from './session-writer.js';
 
 export interface SqliteSessionStoreOptions {
   /** The database file (created with its directory if missing), normally `<dataDir>/workrail.db`. */
   readonly path: string;
-  /** Event ids (`evt_…`) for appended events. */
-  readonly newEventId: () => EventId;
+  /**
+   * Event ids (`evt_…`) for appended events, stored with each row. Default: each id is derived from the session id
+   * and seq (event-codec.ts) and not stored.
+   */
+  readonly newEventId?: () => EventId;
   /** How long a write waits for another connection's lock before giving up. Default 5000 ms. */
   readonly lockWaitMs?: number;
 }
@@ -58,7 +62,8 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
   const reader = createReader(db, workflows);
   const tx: SessionTx = { ...reader, ...createWriter(db, projector, options.newEventId) };
   const readAllEvents = db.prepare(
-    `SELECT e.id, k.session_id, e.seq, e.event_id, e.kind, e.run_id, e.node_id, e.dedupe_key, e.at_ms, e.data
+    `SELECT e.id, k.session_id, k.run_id AS session_run_id, k.workflow_hash AS session_workflow_hash,
+            e.seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key
      FROM events e JOIN session_keys k ON k.sk = e.sk WHERE e.id > ? ORDER BY e.id LIMIT ?`,
   );
 
@@ -99,7 +104,14 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
         let after = 0;
         for (;;) {
           const rows = readAllEvents.all(after, REBUILD_BATCH) as EventRowWithId[];
-          for (const row of rows) projector.apply(toEvent(row.session_id, row), row.id);
+          for (const row of rows) {
+            const session = {
+              sessionId: row.session_id,
+              runId: row.session_run_id,
+              workflowHash: row.session_workflow_hash,
+            };
+            projector.apply(decodeEvent(row, session), row.id);
+          }
           if (rows.length < REBUILD_BATCH) return;
           after = rows[rows.length - 1]!.id;
         }
@@ -130,7 +142,9 @@ function locked(sessionId: SessionId | null, waitBudgetMs: number): SessionLocke
   return { kind: 'session_locked', sessionId, waitBudgetMs };
 }
 
-interface EventRowWithId extends EventRow {
+interface EventRowWithId extends StoredEvent {
   id: number;
   session_id: SessionId;
+  session_run_id: RunId | null;
+  session_workflow_hash: WorkflowHash | null;
 }

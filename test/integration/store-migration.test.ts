@@ -1,0 +1,140 @@
+// A database written by schema 2 (before event rows left out their derivable columns) migrates on open: its sessions
+// read back event for event, its tokens keep working (replay byte-identical, advance on), and the projections still
+// rebuild to the live tables.
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
+import { continueWorkflow } from '../../src/app/continue-workflow.js';
+import { startWorkflow } from '../../src/app/start-workflow.js';
+import type { SessionId } from '../../src/engine/events.js';
+import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { dumpProjections } from '../support/projection-dump.js';
+import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+
+/** Rewrites a schema-3 database as schema 2 left it: every event column stored, kind as text, random event ids. */
+function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
+  const store = openSqliteSessionStore({ path });
+  const events = store.read((r) => r.listEvents(sessionId));
+  store.close();
+  const db = new Database(path);
+  try {
+    db.transaction(() => {
+      const ids = db.prepare('SELECT id FROM events ORDER BY sk, seq').pluck().all() as number[];
+      db.exec(`
+        DROP VIEW session_events;
+        DROP TABLE events;
+        CREATE TABLE events (
+          id INTEGER PRIMARY KEY, sk INTEGER NOT NULL REFERENCES session_keys (sk), seq INTEGER NOT NULL,
+          event_id TEXT NOT NULL, kind TEXT NOT NULL, run_id TEXT, node_id TEXT, dedupe_key TEXT NOT NULL,
+          dedupe_hash INTEGER, at_ms INTEGER NOT NULL, data TEXT NOT NULL, UNIQUE (sk, seq));
+        CREATE INDEX events_by_dedupe ON events (sk, dedupe_hash);
+        CREATE VIEW session_events AS
+          SELECT k.session_id, e.seq, e.event_id, e.kind, e.run_id, e.node_id, e.dedupe_key, e.at_ms, e.data
+          FROM events e JOIN session_keys k ON k.sk = e.sk;
+        ALTER TABLE session_keys DROP COLUMN run_id;
+        ALTER TABLE session_keys DROP COLUMN workflow_hash;`);
+      const insert = db.prepare(
+        `INSERT INTO events (id, sk, seq, event_id, kind, run_id, node_id, dedupe_key, dedupe_hash, at_ms, data)
+         VALUES (?, 1, ?, ?, ?, ?, ?, ?, 7, ?, ?)`,
+      );
+      events.forEach((e, i) => {
+        insert.run(
+          ids[i],
+          e.seq,
+          `evt_schema2_${e.seq}`,
+          e.kind,
+          e.runId ?? null,
+          e.nodeId ?? null,
+          e.dedupeKey,
+          e.atMs,
+          JSON.stringify(e.data),
+        );
+      });
+      db.pragma('user_version = 2');
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite schema migration 3 (derived event columns)', () => {
+  it('keeps the events, tokens and projections of a schema-2 database', () => {
+    const ws = workspaceWith(LOOP_WORKFLOW);
+    const first = testApp();
+    const started = asStep(
+      expectOk(startWorkflow(first.app, { workflowId: LOOP_WORKFLOW.id, workspacePath: ws, goal: 'Ship it' })),
+    );
+    const advance = { continueToken: started.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
+    const advanced = asStep(expectOk(continueWorkflow(first.app, advance)));
+    const checkpoint = expectOk(checkpointWorkflow(first.app, { checkpointToken: advanced.checkpointToken! }));
+    const path = databasePath(first.app.config.dataDir);
+    first.app.close();
+    const sessionId = onlySessionId(path);
+
+    downgradeToSchemaTwo(path, sessionId);
+    const before = openRaw(path, sessionId);
+
+    const second = testApp({ home: first.home });
+    const store = openSqliteSessionStore({ path });
+    expect(store.settings().schemaVersion).toBe(3);
+    expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
+    expect(dumpProjections(path, ['ship', 'planned'])).toEqual(before.projections);
+    expect(store.rebuildProjections().ok).toBe(true);
+    expect(dumpProjections(path, ['ship', 'planned'])).toEqual(before.projections);
+    store.close();
+
+    // Old tokens: the used ct_ replays byte-identical, the newest advances, the ck_ replays its checkpoint.
+    expect(JSON.stringify(expectOk(continueWorkflow(second.app, advance)))).toBe(JSON.stringify(advanced));
+    expect(
+      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: advanced.checkpointToken! }))),
+    ).toBe(JSON.stringify(checkpoint));
+    const next = asStep(
+      expectOk(
+        continueWorkflow(second.app, { continueToken: advanced.continueToken!, output: { notesMarkdown: 'Pass 1.' } }),
+      ),
+    );
+    expect(next.pending?.stepId).toBe('verify');
+  });
+});
+
+/** The session's events (as the schema-2 rows hold them) and the projections, read without migrating. */
+function openRaw(path: string, sessionId: SessionId) {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db
+      .prepare('SELECT seq, event_id, kind, run_id, node_id, dedupe_key, at_ms, data FROM events ORDER BY seq')
+      .all() as {
+      seq: number;
+      event_id: string;
+      kind: string;
+      run_id: string | null;
+      node_id: string | null;
+      dedupe_key: string;
+      at_ms: number;
+      data: string;
+    }[];
+    const events = rows.map((r) => ({
+      eventId: r.event_id,
+      sessionId,
+      seq: r.seq,
+      kind: r.kind,
+      ...(r.run_id === null ? {} : { runId: r.run_id }),
+      ...(r.node_id === null ? {} : { nodeId: r.node_id }),
+      dedupeKey: r.dedupe_key,
+      atMs: r.at_ms,
+      data: JSON.parse(r.data),
+    }));
+    return { events, projections: dumpProjections(path, ['ship', 'planned']) };
+  } finally {
+    db.close();
+  }
+}
+
+function onlySessionId(path: string): SessionId {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT session_id FROM session_keys').pluck().get() as SessionId;
+  } finally {
+    db.close();
+  }
+}
