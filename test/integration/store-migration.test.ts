@@ -76,7 +76,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(3);
+    expect(store.settings().schemaVersion).toBe(4);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     expect(dumpProjections(path, ['ship', 'planned'])).toEqual(before.projections);
     expect(store.rebuildProjections().ok).toBe(true);

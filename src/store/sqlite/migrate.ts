@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import * as initial from './migrations/0001-initial.js';
 import * as slimmerRows from './migrations/0002-slimmer-rows.js';
 import * as derivedEventColumns from './migrations/0003-derived-event-columns.js';
+import * as slimmerNodesAndTokens from './migrations/0004-slimmer-nodes-and-tokens.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -14,7 +15,7 @@ type Migration =
   | { readonly version: number; readonly apply: (db: Database.Database) => void };
 
 /** In version order. Append new migrations here; never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [initial, slimmerRows, derivedEventColumns];
+export const MIGRATIONS: readonly Migration[] = [initial, slimmerRows, derivedEventColumns, slimmerNodesAndTokens];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -80,13 +80,14 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
     const inherited =
       d.parentNodeId === null ? undefined : (s.nodeContextSeq.get(d.parentNodeId) as NodeContextSeq | undefined);
     const contextSeq = own?.seq ?? inherited?.context_seq ?? null;
+    // The run's own workflow hash is not repeated in every node row (migration 4).
+    const runHash = s.runWorkflowHash.get(e.sessionId) as string | undefined;
     s.insertNode.run(
       d.nodeId,
       e.sessionId,
-      e.runId ?? null,
       d.nodeKind,
       d.parentNodeId,
-      d.workflowHash,
+      runHash === d.workflowHash ? null : d.workflowHash,
       JSON.stringify(d.state),
       contextSeq,
       e.seq,
@@ -223,9 +224,10 @@ function prepare(db: Database.Database) {
     contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
     nodeContextSeq: db.prepare('SELECT context_seq FROM nodes WHERE node_id = ?'),
     insertNode: db.prepare(
-      `INSERT INTO nodes (node_id, session_id, run_id, node_kind, parent_node_id, workflow_hash, state, context_seq,
-         created_seq, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO nodes (node_id, session_id, node_kind, parent_node_id, workflow_hash, state, context_seq,
+         created_seq, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),
     countEdge: db.prepare('UPDATE sessions SET edge_count = edge_count + 1 WHERE session_id = ?'),
     countAdvanceChild: db.prepare('UPDATE nodes SET advance_children = advance_children + 1 WHERE node_id = ?'),

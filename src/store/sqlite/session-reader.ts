@@ -296,6 +296,9 @@ const SUMMARY_SELECT = `
   LEFT JOIN nodes n ON n.node_id = r.preferred_tip_node_id`;
 const SUMMARY_ORDER = 'ORDER BY s.last_activity_ms DESC, s.session_id LIMIT ?';
 
+/** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
+const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = n.session_id), '')`;
+
 function prepare(db: Database.Database) {
   const sk = '(SELECT sk FROM session_keys WHERE session_id = ?)';
   return {
@@ -311,7 +314,7 @@ function prepare(db: Database.Database) {
               (SELECT count(*) FROM edges WHERE session_id = ?) AS edges`,
     ),
     node: db.prepare(
-      `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, n.workflow_hash, n.state, n.created_seq,
+      `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash, n.state, n.created_seq,
               n.created_at_ms, n.advance_children,
               coalesce(CASE WHEN json_valid(n.state) THEN json_extract(n.state, '$.kind') END, '')
                 IN ('pending', 'complete') AS state_ok,
@@ -349,8 +352,9 @@ function prepare(db: Database.Database) {
     session: db.prepare('SELECT * FROM sessions WHERE session_id = ?'),
     run: db.prepare('SELECT * FROM runs WHERE session_id = ?'),
     nodes: db.prepare(
-      `SELECT node_id, node_kind, parent_node_id, workflow_hash, state, created_seq, created_at_ms
-       FROM nodes WHERE session_id = ? ORDER BY created_seq`,
+      `SELECT n.node_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash, n.state, n.created_seq,
+              n.created_at_ms
+       FROM nodes n WHERE n.session_id = ? ORDER BY n.created_seq`,
     ),
     edges: db.prepare('SELECT * FROM edges WHERE session_id = ? ORDER BY created_seq'),
     nodeContext: db.prepare(
@@ -360,7 +364,7 @@ function prepare(db: Database.Database) {
        WHERE n.node_id = ?`,
     ),
     token: db.prepare(
-      `SELECT t.token, t.kind, t.session_id, t.run_id, t.node_id, t.attempt_id,
+      `SELECT t.token, t.kind, t.session_id, coalesce(t.run_id, r.run_id) AS run_id, t.node_id, t.attempt_id,
               coalesce(t.workflow_hash, r.workflow_hash, '') AS workflow_hash, t.created_at_ms
        FROM tokens t LEFT JOIN runs r ON r.session_id = t.session_id WHERE t.token = ?`,
     ),

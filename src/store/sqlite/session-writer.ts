@@ -82,9 +82,11 @@ export function createWriter(
     },
     insertToken(r) {
       // The run's own workflow hash is not repeated in every token row (migration 2).
-      const runHash = q.runWorkflowHash.get(r.sessionId) as string | undefined;
-      const workflowHash = runHash === r.workflowHash ? null : r.workflowHash;
-      q.insertToken.run(r.token, r.kind, r.sessionId, r.runId, r.nodeId, r.attemptId, workflowHash, r.createdAtMs);
+      // Nor the session's run (migration 4).
+      const run = q.runOf.get(r.sessionId) as { run_id: string; workflow_hash: string } | undefined;
+      const workflowHash = run?.workflow_hash === r.workflowHash ? null : r.workflowHash;
+      const runId = run?.run_id === r.runId ? null : r.runId;
+      q.insertToken.run(r.token, r.kind, r.sessionId, runId, r.nodeId, r.attemptId, workflowHash, r.createdAtMs);
     },
     rememberRoot(path, atMs) {
       q.rememberRoot.run(path, atMs);
@@ -109,7 +111,7 @@ function prepare(db: Database.Database) {
       `INSERT INTO events (sk, seq, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
+    runOf: db.prepare('SELECT run_id, workflow_hash FROM runs WHERE session_id = ?'),
     pinWorkflow: db.prepare(
       'INSERT INTO workflows (workflow_hash, workflow_id, compiled) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
