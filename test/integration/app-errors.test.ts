@@ -89,7 +89,8 @@ describe('token errors, in the order of mcp-protocol §3', () => {
       expectOk(startWorkflow(app, { workflowId: 'acme.simple', workspacePath: ws, goal: 'other' })),
     );
     const db = new Database(dbPath);
-    db.prepare('UPDATE nodes SET state = ? WHERE node_id = ?').run('{"broken":true}', record.nodeId);
+    // A node's state lives in its node_created event (schema 5).
+    db.prepare(SET_NODE_STATE).run({ state: '{"broken":true}', nodeId: record.nodeId });
     db.close();
     const error = expectErr(
       continueWorkflow(app, { continueToken: response.continueToken!, notes: 'x' }),
@@ -193,3 +194,7 @@ describe('continue_workflow input rules', () => {
     expect(advanced.kind).toBe('blocked');
   });
 });
+
+/** Replaces the state recorded in a node's node_created event with the JSON text (or plain text) `@state`. */
+const SET_NODE_STATE = `UPDATE events SET data = json_set(data, '$.state', CASE WHEN json_valid(@state) THEN json(@state) ELSE @state END)
+  WHERE json_valid(data) AND json_extract(data, '$.nodeId') = @nodeId AND json_type(data, '$.state') IS NOT NULL`;

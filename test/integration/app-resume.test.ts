@@ -142,7 +142,8 @@ describe('resume_session', () => {
     start(app, ws, 'healthy one');
     const record = app.store.read((r) => r.findToken(broken.continueToken!))!;
     const db = new Database(path.join(home, 'data', 'workrail.db'));
-    db.prepare('UPDATE nodes SET state = ? WHERE node_id = ?').run('not json', record.nodeId);
+    // A node's state lives in its node_created event (schema 5).
+    db.prepare(SET_NODE_STATE).run({ state: 'not json', nodeId: record.nodeId });
     db.close();
     const result = expectOk(resumeSession(app, { workspacePath: ws }));
     expect(result.totalEligible).toBe(1);
@@ -168,3 +169,7 @@ describe('resume_session', () => {
     expect(unknown.details?.suggestions).toEqual([{ kind: 'unknown_key', key: 'querry', didYouMean: 'query' }]);
   });
 });
+
+/** Replaces the state recorded in a node's node_created event with the JSON text (or plain text) `@state`. */
+const SET_NODE_STATE = `UPDATE events SET data = json_set(data, '$.state', CASE WHEN json_valid(@state) THEN json(@state) ELSE @state END)
+  WHERE json_valid(data) AND json_extract(data, '$.nodeId') = @nodeId AND json_type(data, '$.state') IS NOT NULL`;

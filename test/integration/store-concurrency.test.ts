@@ -82,7 +82,7 @@ describe('SQLite store across processes', () => {
   it('several processes opening a new database at once migrate it exactly once and all work', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'workrail-open-')), 'data', 'workrail.db');
     const outputs = await Promise.all(Array.from({ length: 5 }, () => openInChild(path)));
-    for (const out of outputs) expect(JSON.parse(out)).toMatchObject({ journalMode: 'wal', schemaVersion: 4 });
+    for (const out of outputs) expect(JSON.parse(out)).toMatchObject({ journalMode: 'wal', schemaVersion: 5 });
     const store = openSqliteSessionStore({ path, newEventId: counterIds().event });
     expect(store.read((r) => r.listRoots())).toHaveLength(5);
     store.close();

@@ -11,7 +11,10 @@ import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
-/** Rewrites a schema-3 database as schema 2 left it: every event column stored, kind as text, random event ids. */
+/**
+ * Rewrites a database of today's schema as schema 2 left it: every event column stored, kind as text, random event
+ * ids; node rows with their run, workflow hash and state; token rows with their run.
+ */
 function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const store = openSqliteSessionStore({ path });
   const events = store.read((r) => r.listEvents(sessionId));
@@ -31,13 +34,39 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
         CREATE VIEW session_events AS
           SELECT k.session_id, e.seq, e.event_id, e.kind, e.run_id, e.node_id, e.dedupe_key, e.at_ms, e.data
           FROM events e JOIN session_keys k ON k.sk = e.sk;
+        CREATE TABLE nodes_v2 (
+          node_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, run_id TEXT, node_kind TEXT NOT NULL,
+          parent_node_id TEXT, workflow_hash TEXT NOT NULL, state TEXT NOT NULL, context_seq INTEGER,
+          advance_children INTEGER NOT NULL DEFAULT 0, created_seq INTEGER NOT NULL, created_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO nodes_v2
+          SELECT n.node_id, n.session_id, k.run_id, n.node_kind, n.parent_node_id,
+                 coalesce(n.workflow_hash, k.workflow_hash), '{}', n.context_seq, n.advance_children, n.created_seq,
+                 n.created_at_ms
+          FROM nodes n JOIN session_keys k ON k.session_id = n.session_id;
+        DROP TABLE nodes;
+        ALTER TABLE nodes_v2 RENAME TO nodes;
+        CREATE INDEX nodes_by_session ON nodes (session_id, created_seq);
+        CREATE TABLE tokens_v2 (
+          token TEXT PRIMARY KEY, kind TEXT NOT NULL, session_id TEXT NOT NULL, run_id TEXT NOT NULL,
+          node_id TEXT NOT NULL, attempt_id TEXT, workflow_hash TEXT, created_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO tokens_v2
+          SELECT t.token, t.kind, t.session_id, coalesce(t.run_id, k.run_id), t.node_id, t.attempt_id,
+                 t.workflow_hash, t.created_at_ms
+          FROM tokens t JOIN session_keys k ON k.session_id = t.session_id;
+        DROP TABLE tokens;
+        ALTER TABLE tokens_v2 RENAME TO tokens;
+        CREATE INDEX tokens_by_node ON tokens (node_id, kind, attempt_id);
         ALTER TABLE session_keys DROP COLUMN run_id;
         ALTER TABLE session_keys DROP COLUMN workflow_hash;`);
       const insert = db.prepare(
         `INSERT INTO events (id, sk, seq, event_id, kind, run_id, node_id, dedupe_key, dedupe_hash, at_ms, data)
          VALUES (?, 1, ?, ?, ?, ?, ?, ?, 7, ?, ?)`,
       );
+      const setState = db.prepare('UPDATE nodes SET state = ? WHERE node_id = ?');
       events.forEach((e, i) => {
+        if (e.kind === 'node_created') setState.run(JSON.stringify(e.data.state), e.data.nodeId);
         insert.run(
           ids[i],
           e.seq,
@@ -76,11 +105,22 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(4);
+    expect(store.settings().schemaVersion).toBe(5);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
-    expect(dumpProjections(path, ['ship', 'planned'])).toEqual(before.projections);
+    // Full-text matches are unchanged; the projection tables (whose columns later schemas changed) rebuild exactly.
+    const migrated = dumpProjections(path, ['ship', 'planned']);
+    expect(migrated.fts).toEqual(before.projections.fts);
+    const { nodes: nodesBefore, ...othersBefore } = before.projections.tables;
+    const { nodes: nodesAfter, ...othersAfter } = migrated.tables;
+    expect(othersAfter).toEqual(othersBefore);
+    const sameColumns = (line: string) => {
+      const { run_id: _run, workflow_hash: _hash, state: _state, ...rest } = JSON.parse(line);
+      return rest;
+    };
+    expect(nodesAfter!.map(sameColumns)).toEqual(nodesBefore!.map(sameColumns));
+    expect(store.read((r) => r.checkHealth(sessionId))).toEqual({ kind: 'healthy' });
     expect(store.rebuildProjections().ok).toBe(true);
-    expect(dumpProjections(path, ['ship', 'planned'])).toEqual(before.projections);
+    expect(dumpProjections(path, ['ship', 'planned'])).toEqual(migrated);
     store.close();
 
     // Old tokens: the used ct_ replays byte-identical, the newest advances, the ck_ replays its checkpoint.

@@ -8,6 +8,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as slimmerRows from './migrations/0002-slimmer-rows.js';
 import * as derivedEventColumns from './migrations/0003-derived-event-columns.js';
 import * as slimmerNodesAndTokens from './migrations/0004-slimmer-nodes-and-tokens.js';
+import * as nodeStateInEvents from './migrations/0005-node-state-in-events.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -15,7 +16,13 @@ type Migration =
   | { readonly version: number; readonly apply: (db: Database.Database) => void };
 
 /** In version order. Append new migrations here; never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [initial, slimmerRows, derivedEventColumns, slimmerNodesAndTokens];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  slimmerRows,
+  derivedEventColumns,
+  slimmerNodesAndTokens,
+  nodeStateInEvents,
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

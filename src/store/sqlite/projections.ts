@@ -88,7 +88,6 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
       d.nodeKind,
       d.parentNodeId,
       runHash === d.workflowHash ? null : d.workflowHash,
-      JSON.stringify(d.state),
       contextSeq,
       e.seq,
       e.atMs,
@@ -224,8 +223,8 @@ function prepare(db: Database.Database) {
     contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
     nodeContextSeq: db.prepare('SELECT context_seq FROM nodes WHERE node_id = ?'),
     insertNode: db.prepare(
-      `INSERT INTO nodes (node_id, session_id, node_kind, parent_node_id, workflow_hash, state, context_seq,
-         created_seq, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO nodes (node_id, session_id, node_kind, parent_node_id, workflow_hash, context_seq, created_seq,
+         created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),

@@ -18,7 +18,7 @@ import type {
   StoredNode,
   UnhealthyReason,
 } from '../session-store.js';
-import { decodeEvent, type StoredEvent } from './event-codec.js';
+import { decodeEvent, kindCode, type StoredEvent } from './event-codec.js';
 import {
   type AdvanceRow,
   type EdgeRow,
@@ -286,18 +286,27 @@ function unhealthy(kind: UnhealthyReason['kind'], reason: string): { kind: 'unhe
   return { kind: 'unhealthy', health: { kind, reason } };
 }
 
+/**
+ * A node's engine state (JSON text), read from its `node_created` event (migration 5): NULL when that event is missing,
+ * is not the node's creation, or holds no JSON object as state.
+ */
+const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '$.state') = 'object' THEN json_extract(e.data, '$.state') END
+   FROM session_keys k JOIN events e ON e.sk = k.sk AND e.seq = n.created_seq
+   WHERE k.session_id = n.session_id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
+     AND json_extract(e.data, '$.nodeId') = n.node_id)`;
+
+/** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
+const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = n.session_id), '')`;
+
 const SUMMARY_SELECT = `
   SELECT s.session_id, s.workspace_path, s.created_at_ms, s.last_activity_ms, s.title, s.goal, s.repo_root,
          s.repo_root_hash, s.git_branch, s.git_head_sha, s.run_id, r.workflow_id, r.workflow_hash,
          coalesce(r.is_complete, 0) AS is_complete, r.preferred_tip_node_id,
-         CASE WHEN json_valid(n.state) THEN json_extract(n.state, '$.pendingStepId') END AS pending_step_id
+         json_extract(${NODE_STATE}, '$.pendingStepId') AS pending_step_id
   FROM sessions s
   LEFT JOIN runs r ON r.session_id = s.session_id
   LEFT JOIN nodes n ON n.node_id = r.preferred_tip_node_id`;
 const SUMMARY_ORDER = 'ORDER BY s.last_activity_ms DESC, s.session_id LIMIT ?';
-
-/** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
-const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = n.session_id), '')`;
 
 function prepare(db: Database.Database) {
   const sk = '(SELECT sk FROM session_keys WHERE session_id = ?)';
@@ -314,10 +323,9 @@ function prepare(db: Database.Database) {
               (SELECT count(*) FROM edges WHERE session_id = ?) AS edges`,
     ),
     node: db.prepare(
-      `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash, n.state, n.created_seq,
-              n.created_at_ms, n.advance_children,
-              coalesce(CASE WHEN json_valid(n.state) THEN json_extract(n.state, '$.kind') END, '')
-                IN ('pending', 'complete') AS state_ok,
+      `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash,
+              ${NODE_STATE} AS state, n.created_seq, n.created_at_ms, n.advance_children,
+              coalesce(json_extract(${NODE_STATE}, '$.kind'), '') IN ('pending', 'complete') AS state_ok,
               (n.parent_node_id IS NULL OR p.node_id IS NOT NULL) AS parent_ok
        FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id WHERE n.node_id = ?`,
     ),
@@ -332,8 +340,8 @@ function prepare(db: Database.Database) {
       )
       .pluck(),
     nodeWithoutState: db.prepare(
-      `SELECT node_id FROM nodes WHERE session_id = ?
-         AND coalesce(CASE WHEN json_valid(state) THEN json_extract(state, '$.kind') END, '') NOT IN ('pending', 'complete')
+      `SELECT n.node_id FROM nodes n WHERE n.session_id = ?
+         AND coalesce(json_extract(${NODE_STATE}, '$.kind'), '') NOT IN ('pending', 'complete')
        LIMIT 1`,
     ),
     danglingEdge: db.prepare(
@@ -352,8 +360,8 @@ function prepare(db: Database.Database) {
     session: db.prepare('SELECT * FROM sessions WHERE session_id = ?'),
     run: db.prepare('SELECT * FROM runs WHERE session_id = ?'),
     nodes: db.prepare(
-      `SELECT n.node_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash, n.state, n.created_seq,
-              n.created_at_ms
+      `SELECT n.node_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash, ${NODE_STATE} AS state,
+              n.created_seq, n.created_at_ms
        FROM nodes n WHERE n.session_id = ? ORDER BY n.created_seq`,
     ),
     edges: db.prepare('SELECT * FROM edges WHERE session_id = ? ORDER BY created_seq'),
