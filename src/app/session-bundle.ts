@@ -1,7 +1,7 @@
 // The session bundle of `workrail sessions export|import` (docs/sessions.md): one session's events, its pinned
 // workflow and the hashes that let an importer refuse a corrupted or hand-edited file with a precise reason.
 import { z } from 'zod';
-import type { EventKind, SessionEvent, SessionId } from '../engine/index.js';
+import { EVENT_KINDS, type EventKind, type SessionEvent, type SessionId } from '../engine/index.js';
 import { canonicalJson, sha256Hex } from '../workflow/canonical.js';
 import { hashCompiledWorkflow } from '../workflow/hash.js';
 import type { CompiledWorkflow, WorkflowHash } from '../workflow/types.js';
@@ -100,22 +100,6 @@ export function buildBundle(args: {
     },
   };
 }
-
-const EVENT_KINDS = [
-  'session_created',
-  'observation_recorded',
-  'run_started',
-  'node_created',
-  'edge_created',
-  'advance_recorded',
-  'output_appended',
-  'context_set',
-  'validation_performed',
-  'assessment_recorded',
-  'decision_trace_appended',
-  'checkpoint_recorded',
-  'run_completed',
-] as const satisfies readonly EventKind[];
 
 const eventSchema = z.strictObject({
   eventId: z.string().min(1),

@@ -157,6 +157,23 @@ export interface EventDataByKind {
 
 export type EventKind = keyof EventDataByKind;
 
+/** Every event kind. The SQLite store saves a kind as its index here: append new kinds at the end, never reorder. */
+export const EVENT_KINDS = [
+  'session_created',
+  'observation_recorded',
+  'run_started',
+  'node_created',
+  'edge_created',
+  'advance_recorded',
+  'output_appended',
+  'context_set',
+  'validation_performed',
+  'assessment_recorded',
+  'decision_trace_appended',
+  'checkpoint_recorded',
+  'run_completed',
+] as const satisfies readonly EventKind[];
+
 /** An event as the engine produces it; the store assigns `eventId`, `sessionId` and `seq` when appending. */
 export type NewEvent = {
   [K in EventKind]: {

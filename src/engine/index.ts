@@ -54,6 +54,7 @@ export {
   validateArtifact,
 } from './contracts.js';
 export type * from './events.js';
+export { EVENT_KINDS } from './events.js';
 export type { EngineWarning } from './position.js';
 export { checkpointEvents, type NewId, runCompletedEvent } from './records.js';
 export { type PendingView, type RenderedStep, renderPendingStep, renderTemplate } from './render.js';

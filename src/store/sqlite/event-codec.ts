@@ -8,25 +8,16 @@
 // The session's run (id and workflow hash) is a fact of `session_keys`, written when `run_started` is appended, so
 // decoding never reads a projection. Decoding gives back exactly the event that was encoded.
 import { createHash } from 'node:crypto';
-import type { EventId, EventKind, RunId, SessionEvent, SessionId } from '../../engine/events.js';
+import {
+  EVENT_KINDS,
+  type EventId,
+  type EventKind,
+  type RunId,
+  type SessionEvent,
+  type SessionId,
+} from '../../engine/events.js';
 import type { WorkflowHash } from '../../workflow/types.js';
 
-/** Stored kind codes: the index in this list. Append new kinds at the end; never reorder. */
-export const EVENT_KINDS: readonly EventKind[] = [
-  'session_created',
-  'observation_recorded',
-  'run_started',
-  'node_created',
-  'edge_created',
-  'advance_recorded',
-  'output_appended',
-  'context_set',
-  'validation_performed',
-  'assessment_recorded',
-  'decision_trace_appended',
-  'checkpoint_recorded',
-  'run_completed',
-];
 const KIND_CODES = new Map(EVENT_KINDS.map((kind, code) => [kind, code]));
 
 /** What decoding needs to know about the session: its id and its run (null before `run_started`). */

@@ -3,8 +3,9 @@
 // ids (the full-text row ids) and seqs; ids of existing events stay stored as they are (they are random, not derived).
 import type Database from 'better-sqlite3';
 import type { RunId, SessionId } from '../../../engine/events.js';
+import { EVENT_KINDS } from '../../../engine/events.js';
 import type { WorkflowHash } from '../../../workflow/types.js';
-import { EVENT_KINDS, encodeEvent } from '../event-codec.js';
+import { encodeEvent } from '../event-codec.js';
 
 export const version = 3;
 
