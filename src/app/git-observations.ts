@@ -5,6 +5,7 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from '../workflow/canonical.js';
+import { createTtlCache } from '../workflow/ttl-cache.js';
 
 export interface GitFacts {
   /** The main worktree's root, shared by every worktree of the repository (the git dir itself when bare). */
@@ -54,20 +55,16 @@ interface RepoDirs extends GitDirs {
   readonly repoRootHash: string;
 }
 
-const dirsCache = new Map<string, { readonly atMs: number; readonly dirs: RepoDirs | null }>();
+const dirsCache = createTtlCache<RepoDirs | null>({ ttlMs: DIRS_TTL_MS, limit: DIRS_CACHE_LIMIT });
 
 function cachedGitDirs(workspace: string, refresh = false): RepoDirs | null {
-  const now = performance.now();
-  const cached = dirsCache.get(workspace);
-  if (!refresh && cached !== undefined && now - cached.atMs < DIRS_TTL_MS) return cached.dirs;
-  const found = findGitDirs(workspace);
-  const repoRoot =
-    found === null ? null : path.basename(found.commonDir) === '.git' ? path.dirname(found.commonDir) : found.commonDir;
-  const dirs = found === null || repoRoot === null ? null : { ...found, repoRoot, repoRootHash: sha256Hex(repoRoot) };
-  dirsCache.delete(workspace);
-  if (dirsCache.size >= DIRS_CACHE_LIMIT) dirsCache.delete(dirsCache.keys().next().value!);
-  dirsCache.set(workspace, { atMs: now, dirs });
-  return dirs;
+  return dirsCache.get(workspace, () => repoDirs(findGitDirs(workspace)), refresh);
+}
+
+function repoDirs(found: GitDirs | null): RepoDirs | null {
+  if (found === null) return null;
+  const repoRoot = path.basename(found.commonDir) === '.git' ? path.dirname(found.commonDir) : found.commonDir;
+  return { ...found, repoRoot, repoRootHash: sha256Hex(repoRoot) };
 }
 
 function findGitDirs(start: string): GitDirs | null {

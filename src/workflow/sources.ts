@@ -32,6 +32,7 @@ import {
 } from './catalog.js';
 import { type CompileResult, compileWorkflow } from './compile.js';
 import { buildTemplateCatalog } from './templates.js';
+import { createTtlCache } from './ttl-cache.js';
 import type { ReferenceDeclaration, TemplateCatalog, WorkflowDocument } from './types.js';
 import { validateWorkflow } from './validate.js';
 
@@ -142,23 +143,19 @@ export function createWorkflowSources(config: WorkflowSourcesConfig, options: Wo
   let routineDocs: readonly WorkflowDocument[] = [];
   let templateCatalog: TemplateCatalog = NO_TEMPLATES;
   const rescanAfterMs = options.rescanAfterMs ?? 0;
-  const monotonicNow = options.monotonicNow ?? (() => performance.now());
-  const catalogs = new Map<string, { readonly atMs: number; readonly catalog: Catalog }>();
-  let bundledScan: { readonly atMs: number; readonly value: BundledScan } | undefined;
+  const scans = { ttlMs: rescanAfterMs, ...(options.monotonicNow === undefined ? {} : { now: options.monotonicNow }) };
+  const catalogs = createTtlCache<Catalog>({ ...scans, limit: CATALOG_CACHE_LIMIT });
+  const bundledScan = createTtlCache<BundledScan>({ ...scans, limit: 1 });
   /** Roots this object remembered, with the time passed in, so an unchanged root is not rewritten every call. */
   const rememberedAt = new Map<string, number>();
 
-  const isFresh = (atMs: number): boolean => rescanAfterMs > 0 && monotonicNow() - atMs < rescanAfterMs;
   const forgetScans = (): void => {
     catalogs.clear();
-    bundledScan = undefined;
+    bundledScan.clear();
   };
 
   function readBundled(): BundledScan {
-    if (bundledScan !== undefined && isFresh(bundledScan.atMs)) return bundledScan.value;
-    const value = scanBundled();
-    bundledScan = { atMs: monotonicNow(), value };
-    return value;
+    return bundledScan.get('', scanBundled);
   }
 
   // Routines are validated first (they may not use templates), then build the catalog the others need.
@@ -182,14 +179,7 @@ export function createWorkflowSources(config: WorkflowSourcesConfig, options: Wo
 
   function list(workspacePath?: string): Catalog {
     if (rescanAfterMs <= 0) return scanCatalog(workspacePath);
-    const key = workspacePath ?? '';
-    const cached = catalogs.get(key);
-    if (cached !== undefined && isFresh(cached.atMs)) return cached.catalog;
-    const catalog = scanCatalog(workspacePath);
-    catalogs.delete(key);
-    if (catalogs.size >= CATALOG_CACHE_LIMIT) catalogs.delete(catalogs.keys().next().value!);
-    catalogs.set(key, { atMs: monotonicNow(), catalog });
-    return catalog;
+    return catalogs.get(workspacePath ?? '', () => scanCatalog(workspacePath));
   }
 
   function scanCatalog(workspacePath?: string): Catalog {
