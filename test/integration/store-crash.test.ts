@@ -29,7 +29,7 @@ import {
 const LANES = 4;
 const ROUNDS_PER_LANE = 50;
 const SLOTS = 3;
-/** The kill lands this long (uniformly random) after the child said it is ready. */
+/** Once its clock starts (see runAndKill), the kill lands this long (uniformly random) later. */
 const MAX_KILL_DELAY_MS = 40;
 /** Bounds the work of a child whose kill comes late because this process was busy verifying another lane. */
 const MAX_CALLS_PER_CHILD = 30;
