@@ -72,6 +72,8 @@ export interface SessionReader {
   nodeContext(nodeId: NodeId): JsonObject | null;
   getWorkflow(workflowHash: WorkflowHash): CompiledWorkflow | null;
   findToken(token: string): TokenRecord | null;
+  /** Every token minted for a session, oldest first (for copying a store; `workrail store migrate`). */
+  listTokens(sessionId: SessionId): TokenRecord[];
   /**
    * The session a token names and that session's workspace, from one index lookup and without integrity checks: for
    * gathering facts before a transaction, which then resolves the token fully. Null for an unknown token or session.
@@ -104,6 +106,12 @@ export interface SessionTx extends SessionReader {
    * actually appended.
    */
   appendEvents(sessionId: SessionId, events: readonly NewEvent[]): SessionEvent[];
+  /**
+   * Writes another store's log of one session exactly as given (event ids, seq, times) and applies each event to the
+   * projections, as appendEvents would. For copying a store (`workrail store migrate`); throws if the session already
+   * has events here or the events are not numbered 0..n-1.
+   */
+  importEvents(sessionId: SessionId, events: readonly SessionEvent[]): void;
   /** Stores a compiled workflow under its hash; pinning the same hash again is a no-op. */
   pinWorkflow(compiled: CompiledWorkflow): void;
   /** Records a minted token (and its attempt). Throws if the token string already exists. */

@@ -196,6 +196,9 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
       const row = q.token.get(token) as TokenRow | undefined;
       return row === undefined ? null : toTokenRecord(row);
     },
+    listTokens(sessionId) {
+      return (q.sessionTokens.all(sessionId) as TokenRow[]).map(toTokenRecord);
+    },
     locateToken(token) {
       return (q.locateToken.get(token) as { sessionId: SessionId; workspacePath: string } | undefined) ?? null;
     },
@@ -375,6 +378,13 @@ function prepare(db: Database.Database) {
       `SELECT t.token, t.kind, t.session_id, coalesce(t.run_id, r.run_id) AS run_id, t.node_id, t.attempt_id,
               coalesce(t.workflow_hash, r.workflow_hash, '') AS workflow_hash, t.created_at_ms
        FROM tokens t LEFT JOIN runs r ON r.session_id = t.session_id WHERE t.token = ?`,
+    ),
+    // Through nodes, whose session index avoids a tokens index of its own.
+    sessionTokens: db.prepare(
+      `SELECT t.token, t.kind, t.session_id, coalesce(t.run_id, r.run_id) AS run_id, t.node_id, t.attempt_id,
+              coalesce(t.workflow_hash, r.workflow_hash, '') AS workflow_hash, t.created_at_ms
+       FROM nodes n JOIN tokens t ON t.node_id = n.node_id LEFT JOIN runs r ON r.session_id = t.session_id
+       WHERE n.session_id = ? ORDER BY t.created_at_ms, t.token`,
     ),
     locateToken: db.prepare(
       `SELECT t.session_id AS sessionId, s.workspace_path AS workspacePath

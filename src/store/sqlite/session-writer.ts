@@ -8,7 +8,7 @@ import type { Projector } from './projections.js';
 
 type SessionWriter = Pick<
   SessionTx,
-  'appendEvents' | 'pinWorkflow' | 'insertToken' | 'rememberRoot' | 'forgetRootsSeenBefore'
+  'appendEvents' | 'importEvents' | 'pinWorkflow' | 'insertToken' | 'rememberRoot' | 'forgetRootsSeenBefore'
 >;
 
 interface SessionKeyRow {
@@ -41,6 +41,24 @@ export function createWriter(
       (row) => decodeEvent(row, session).dedupeKey === dedupeKey,
     );
 
+  /** Stores one event row; returns its `events.id`. */
+  const insertEvent = (sk: number, session: SessionKey, event: SessionEvent, hash = dedupeHash(event.dedupeKey)) => {
+    const row = encodeEvent(event, session);
+    const inserted = q.insertEvent.run(
+      sk,
+      row.seq,
+      row.kind,
+      row.at_ms,
+      hash,
+      row.data,
+      row.event_id,
+      row.run_id,
+      row.node_id,
+      row.dedupe_key,
+    );
+    return Number(inserted.lastInsertRowid);
+  };
+
   return {
     appendEvents(sessionId, events) {
       if (events.length === 0) return [];
@@ -57,24 +75,27 @@ export function createWriter(
         }
         const eventId = newEventId?.() ?? derivedEventId(sessionId, seq);
         const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
-        const row = encodeEvent(stored, session);
-        const inserted = q.insertEvent.run(
-          sk,
-          row.seq,
-          row.kind,
-          row.at_ms,
-          hash,
-          row.data,
-          row.event_id,
-          row.run_id,
-          row.node_id,
-          row.dedupe_key,
-        );
-        projector.apply(stored, Number(inserted.lastInsertRowid));
+        projector.apply(stored, insertEvent(sk, session, stored, hash));
         appended.push(stored);
         seq += 1;
       }
       return appended;
+    },
+    importEvents(sessionId, events) {
+      let { sk, session } = sessionKey(sessionId);
+      if ((q.lastSeq.get(sk) as { hi: number | null }).hi !== null) {
+        throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
+      }
+      events.forEach((event, index) => {
+        if (event.seq !== index || event.sessionId !== sessionId) {
+          throw new Error(`Event ${index} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
+        }
+        if (event.kind === 'run_started' && session.runId === null) {
+          session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
+          q.setSessionRun.run(session.runId, session.workflowHash, sk);
+        }
+        projector.apply(event, insertEvent(sk, session, event));
+      });
     },
     pinWorkflow(compiled) {
       // Not cached here: a rolled-back pin must not be visible through the cache.

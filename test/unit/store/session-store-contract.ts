@@ -26,12 +26,12 @@ export interface StoreHarness {
   cleanup(): void;
 }
 
-export function describeSessionStoreContract(name: string, factory: () => StoreHarness): void {
+export function describeSessionStoreContract(name: string, factory: () => StoreHarness | Promise<StoreHarness>): void {
   describe(`SessionStore contract (${name})`, () => {
     let h: StoreHarness;
     let store: SessionStore;
-    beforeEach(() => {
-      h = factory();
+    beforeEach(async () => {
+      h = await factory();
       store = h.store;
     });
     afterEach(() => h.cleanup());
@@ -553,6 +553,47 @@ export function describeSessionStoreContract(name: string, factory: () => StoreH
         ]);
         expect(inTx((tx) => tx.forgetRootsSeenBefore(301))).toBe(2);
         expect(store.read((r) => r.listRoots())).toEqual([{ path: '/a', lastSeenMs: 500 }]);
+      });
+    });
+
+    describe('copying a session to another store', () => {
+      it('importEvents and insertToken reproduce the log, the reads and the tokens exactly', async () => {
+        const s = recordRealisticSession(store, 1, 10_000, { complete: true });
+        const source = store.read((r) => ({ events: r.listEvents(s.sessionId), tokens: r.listTokens(s.sessionId) }));
+        expect(source.tokens.map((t) => t.token)).toContain(s.token('st', 'blk'));
+        const target = await factory();
+        try {
+          const copied = target.store.transaction(s.sessionId, (tx) => {
+            tx.pinWorkflow(compiledWorkflow());
+            tx.importEvents(s.sessionId, source.events);
+            for (const token of source.tokens) tx.insertToken(token);
+          });
+          expect(copied.ok).toBe(true);
+          const reads = (from: SessionStore) =>
+            from.read((r) => ({
+              events: r.listEvents(s.sessionId),
+              tokens: r.listTokens(s.sessionId),
+              load: r.loadSession(s.sessionId),
+              metrics: r.sessionMetrics(s.sessionId),
+              outputs: r.listOutputs(s.sessionId),
+              recent: r.listRecentSessions(5),
+              found: r.findToken(s.token('st', 'blk')),
+            }));
+          expect(reads(target.store)).toEqual(reads(store));
+        } finally {
+          target.cleanup();
+        }
+      });
+
+      it('importEvents refuses a session that already has events, and a log not numbered from 0', () => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        const events = store.read((r) => r.listEvents(s.sessionId));
+        const again = () => store.transaction(s.sessionId, (tx) => tx.importEvents(s.sessionId, events));
+        expect(again).toThrow(/already has events/);
+        const other = 'sess_other' as SessionId;
+        const shifted = events.slice(1).map((e) => ({ ...e, sessionId: other }));
+        expect(() => store.transaction(other, (tx) => tx.importEvents(other, shifted))).toThrow(/numbered/);
+        expect(store.read((r) => r.listEvents(other))).toEqual([]);
       });
     });
 
