@@ -1,18 +1,77 @@
-// A database written by schema 2 (before event rows left out their derivable columns) migrates on open: its sessions
-// read back event for event, its tokens keep working (replay byte-identical, advance on), and the projections still
-// rebuild to the live tables.
+// Databases written by older schemas migrate on open: their sessions read back event for event, their tokens keep
+// working (replay byte-identical, advance on), full-text search finds the same rows, and the projections still rebuild
+// to the live tables. Each `downgradeTo…` rewrites a database of the schema after it into its own schema's layout.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { SessionId } from '../../src/engine/events.js';
+import { EVENT_KINDS } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { dedupeHash } from '../../src/store/sqlite/migrate.js';
+import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
 /**
- * Rewrites a database of today's schema as schema 2 left it: every event column stored, kind as text, random event
+ * Rewrites a schema-6 database as schema 5 left it: events keyed by a plain row id with `sk` and `seq` columns (ids
+ * 1, 2, … in log order, so full-text rows are renumbered), and the `edges`, `advances`, `checkpoints` and `outputs`
+ * projections filled from the events.
+ */
+function downgradeToSchemaFive(db: Database.Database): void {
+  const kind = (name: string) => EVENT_KINDS.indexOf(name as (typeof EVENT_KINDS)[number]);
+  db.exec(`
+    DROP VIEW session_events;
+    CREATE TABLE events_v5 (
+      id INTEGER PRIMARY KEY, sk INTEGER NOT NULL REFERENCES session_keys (sk), seq INTEGER NOT NULL,
+      kind INTEGER NOT NULL, at_ms INTEGER NOT NULL, dedupe_hash INTEGER, data TEXT NOT NULL,
+      event_id TEXT, run_id TEXT, node_id TEXT, dedupe_key TEXT, UNIQUE (sk, seq));
+    INSERT INTO events_v5
+      SELECT row_number() OVER (ORDER BY id), id >> 32, id & 4294967295, kind, at_ms, dedupe_hash, data, event_id,
+             run_id, node_id, dedupe_key
+      FROM events;
+    UPDATE sessions SET fts_title_rowid =
+      (SELECT v.id FROM events_v5 v WHERE (v.sk << 32) | v.seq = sessions.fts_title_rowid);
+    INSERT INTO session_fts (session_fts) VALUES ('delete-all');
+    INSERT INTO session_fts (rowid, title, goal) SELECT fts_title_rowid, title, goal FROM sessions;
+    INSERT INTO session_fts (rowid, notes) SELECT id, json_extract(data, '$.notesMarkdown') FROM events_v5
+      WHERE kind = ${kind('output_appended')} AND json_extract(data, '$.channel') = 'notes';
+    DROP TABLE events;
+    ALTER TABLE events_v5 RENAME TO events;
+    CREATE INDEX events_by_dedupe ON events (sk, dedupe_hash);
+    ${SESSION_EVENTS_VIEW}
+    CREATE TABLE edges (
+      session_id TEXT NOT NULL, from_node_id TEXT NOT NULL, to_node_id TEXT NOT NULL, edge_kind TEXT NOT NULL,
+      cause TEXT NOT NULL, created_seq INTEGER NOT NULL, PRIMARY KEY (session_id, created_seq)) WITHOUT ROWID;
+    INSERT INTO edges SELECT k.session_id, data ->> 'fromNodeId', data ->> 'toNodeId', data ->> 'edgeKind',
+        data ->> 'cause', e.seq
+      FROM events e JOIN session_keys k USING (sk) WHERE e.kind = ${kind('edge_created')};
+    CREATE TABLE advances (
+      node_id TEXT NOT NULL, attempt_id TEXT NOT NULL, session_id TEXT NOT NULL, outcome TEXT NOT NULL,
+      to_node_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (node_id, attempt_id)) WITHOUT ROWID;
+    INSERT INTO advances SELECT data ->> 'fromNodeId', data ->> 'attemptId', k.session_id, data ->> 'outcome',
+        data ->> 'toNodeId', e.seq
+      FROM events e JOIN session_keys k USING (sk) WHERE e.kind = ${kind('advance_recorded')};
+    CREATE TABLE checkpoints (
+      node_id TEXT NOT NULL, attempt_id TEXT NOT NULL, session_id TEXT NOT NULL, checkpoint_node_id TEXT NOT NULL,
+      PRIMARY KEY (node_id, attempt_id)) WITHOUT ROWID;
+    INSERT INTO checkpoints SELECT data ->> 'fromNodeId', data ->> 'attemptId', k.session_id,
+        data ->> 'checkpointNodeId'
+      FROM events e JOIN session_keys k USING (sk) WHERE e.kind = ${kind('checkpoint_recorded')};
+    CREATE TABLE outputs (
+      session_id TEXT NOT NULL, seq INTEGER NOT NULL, node_id TEXT NOT NULL, attempt_id TEXT NOT NULL,
+      channel TEXT NOT NULL, artifact_kind TEXT, sha256 TEXT, bytes INTEGER NOT NULL,
+      PRIMARY KEY (session_id, seq)) WITHOUT ROWID;
+    INSERT INTO outputs SELECT k.session_id, e.seq, data ->> 'nodeId', data ->> 'attemptId', data ->> 'channel',
+        data ->> '$.artifact.kind', data ->> '$.artifact.sha256',
+        coalesce(data ->> '$.artifact.bytes', length(CAST(data ->> 'notesMarkdown' AS BLOB)))
+      FROM events e JOIN session_keys k USING (sk) WHERE e.kind = ${kind('output_appended')};`);
+  db.pragma('user_version = 5');
+}
+
+/**
+ * Rewrites a schema-5 database as schema 2 left it: every event column stored, kind as text, random event
  * ids; node rows with their run, workflow hash and state; token rows with their run.
  */
 function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
@@ -22,6 +81,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaFive(db);
       const ids = db.prepare('SELECT id FROM events ORDER BY sk, seq').pluck().all() as number[];
       db.exec(`
         DROP VIEW session_events;
@@ -62,7 +122,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
         ALTER TABLE session_keys DROP COLUMN workflow_hash;`);
       const insert = db.prepare(
         `INSERT INTO events (id, sk, seq, event_id, kind, run_id, node_id, dedupe_key, dedupe_hash, at_ms, data)
-         VALUES (?, 1, ?, ?, ?, ?, ?, ?, 7, ?, ?)`,
+         VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const setState = db.prepare('UPDATE nodes SET state = ? WHERE node_id = ?');
       events.forEach((e, i) => {
@@ -75,6 +135,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
           e.runId ?? null,
           e.nodeId ?? null,
           e.dedupeKey,
+          dedupeHash(e.dedupeKey),
           e.atMs,
           JSON.stringify(e.data),
         );
@@ -105,14 +166,26 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(5);
+    expect(store.settings().schemaVersion).toBe(6);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
-    // Full-text matches are unchanged; the projection tables (whose columns later schemas changed) rebuild exactly.
+    // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
+    // changed) rebuild exactly.
     const migrated = dumpProjections(path, ['ship', 'planned']);
-    expect(migrated.fts).toEqual(before.projections.fts);
+    expect(Object.values(migrated.fts).map((rows) => rows.length)).toEqual(
+      Object.values(before.projections.fts).map((rows) => rows.length),
+    );
+    expect(store.read((r) => r.searchSessions('ship planned', 5).map((m) => m.sessionId))).toEqual([sessionId]);
     const { nodes: nodesBefore, ...othersBefore } = before.projections.tables;
     const { nodes: nodesAfter, ...othersAfter } = migrated.tables;
-    expect(othersAfter).toEqual(othersBefore);
+    // Schema 6 renumbered the full-text rows (event ids), which the session row points at.
+    const { sessions: sessionsBefore, ...restBefore } = othersBefore;
+    const { sessions: sessionsAfter, ...restAfter } = othersAfter;
+    expect(restAfter).toEqual(restBefore);
+    const withoutFtsRow = (line: string) => {
+      const { fts_title_rowid: _row, ...rest } = JSON.parse(line);
+      return rest;
+    };
+    expect(sessionsAfter!.map(withoutFtsRow)).toEqual(sessionsBefore!.map(withoutFtsRow));
     const sameColumns = (line: string) => {
       const { run_id: _run, workflow_hash: _hash, state: _state, ...rest } = JSON.parse(line);
       return rest;
@@ -136,6 +209,73 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
     expect(next.pending?.stepId).toBe('verify');
   });
 });
+
+describe('SQLite schema migration 6 (event keys)', () => {
+  it('keeps the events, tokens, search and projections of a schema-5 database', () => {
+    const ws = workspaceWith(LOOP_WORKFLOW);
+    const first = testApp();
+    const started = asStep(
+      expectOk(startWorkflow(first.app, { workflowId: LOOP_WORKFLOW.id, workspacePath: ws, goal: 'Ship it' })),
+    );
+    const advance = { continueToken: started.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
+    const advanced = asStep(expectOk(continueWorkflow(first.app, advance)));
+    const checkpoint = expectOk(checkpointWorkflow(first.app, { checkpointToken: advanced.checkpointToken! }));
+    const path = databasePath(first.app.config.dataDir);
+    first.app.close();
+    const sessionId = onlySessionId(path);
+    const before = readThroughStore(path, sessionId);
+
+    const db = new Database(path);
+    db.transaction(() => downgradeToSchemaFive(db))();
+    db.close();
+    expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
+
+    const store = openSqliteSessionStore({ path });
+    expect(store.settings().schemaVersion).toBe(6);
+    store.close();
+    const after = readThroughStore(path, sessionId);
+    expect(after.eventsJson).toBe(before.eventsJson);
+    expect(after.outputs).toEqual(before.outputs);
+    expect(after.session).toEqual(before.session);
+    expect(after.search).toEqual(before.search);
+    expect(after.projections).toEqual(before.projections);
+    const rebuilt = openSqliteSessionStore({ path });
+    expect(rebuilt.rebuildProjections().ok).toBe(true);
+    rebuilt.close();
+    expect(dumpProjections(path, FTS_PROBES)).toEqual(before.projections);
+
+    const second = testApp({ home: first.home });
+    expect(JSON.stringify(expectOk(continueWorkflow(second.app, advance)))).toBe(JSON.stringify(advanced));
+    expect(
+      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: advanced.checkpointToken! }))),
+    ).toBe(JSON.stringify(checkpoint));
+    const next = asStep(
+      expectOk(
+        continueWorkflow(second.app, { continueToken: advanced.continueToken!, output: { notesMarkdown: 'Pass 1.' } }),
+      ),
+    );
+    expect(next.pending?.stepId).toBe('verify');
+  });
+});
+
+const FTS_PROBES = ['ship', 'planned', 'migration'];
+
+/** What the store returns for a session (log, outputs, graph, search), and the projection tables. */
+function readThroughStore(path: string, sessionId: SessionId) {
+  const store = openSqliteSessionStore({ path });
+  try {
+    return store.read((r) => ({
+      eventsJson: JSON.stringify(r.listEvents(sessionId)),
+      outputs: r.listOutputs(sessionId),
+      session: r.loadSession(sessionId),
+      // bm25 scores depend on the index's history (deleted rows count until segments merge): compare the order only.
+      search: r.searchSessions('ship planned', 5).map((m) => m.sessionId),
+      projections: dumpProjections(path, FTS_PROBES),
+    }));
+  } finally {
+    store.close();
+  }
+}
 
 /** The session's events (as the schema-2 rows hold them) and the projections, read without migrating. */
 function openRaw(path: string, sessionId: SessionId) {

@@ -3,17 +3,7 @@
 // rebuild forgets is still compared.
 import Database from 'better-sqlite3';
 
-const PROJECTIONS = [
-  'sessions',
-  'runs',
-  'nodes',
-  'edges',
-  'contexts',
-  'advances',
-  'checkpoints',
-  'outputs',
-  'session_metrics',
-];
+const PROJECTIONS = ['sessions', 'runs', 'nodes', 'contexts', 'session_metrics'];
 
 /** Every projection row (as sorted JSON lines) and the rows `session_fts` matches for each probe word. */
 export function dumpProjections(dbPath: string, ftsProbes: readonly string[]) {

@@ -80,6 +80,16 @@ export function kindCode(kind: EventKind): number {
   return code;
 }
 
+/** An event row's id (schema 6): `(sk << 32) | seq`, so one session's events are one contiguous id range. */
+export function eventKey(sk: number, seq: number): bigint {
+  return (BigInt(sk) << 32n) | BigInt(seq);
+}
+
+/** The ids of a session's events: `[lo, hi)`. */
+export function sessionRange(sk: number): readonly [bigint, bigint] {
+  return [BigInt(sk) << 32n, BigInt(sk + 1) << 32n];
+}
+
 /** The event id a row without one has: 20 base32 characters of SHA-256(session id, seq), like a random id. */
 export function derivedEventId(sessionId: SessionId, seq: number): EventId {
   const digest = createHash('sha256').update(`${sessionId}:${seq}`).digest();

@@ -9,6 +9,7 @@ import * as slimmerRows from './migrations/0002-slimmer-rows.js';
 import * as derivedEventColumns from './migrations/0003-derived-event-columns.js';
 import * as slimmerNodesAndTokens from './migrations/0004-slimmer-nodes-and-tokens.js';
 import * as nodeStateInEvents from './migrations/0005-node-state-in-events.js';
+import * as eventKeys from './migrations/0006-event-keys.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   derivedEventColumns,
   slimmerNodesAndTokens,
   nodeStateInEvents,
+  eventKeys,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

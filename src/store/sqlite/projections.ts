@@ -4,30 +4,21 @@
 import type Database from 'better-sqlite3';
 import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/events.js';
 import type { JsonObject } from '../../workflow/types.js';
+import { kindCode } from './event-codec.js';
 
 /** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
-export const PROJECTION_TABLES = [
-  'sessions',
-  'runs',
-  'nodes',
-  'edges',
-  'contexts',
-  'advances',
-  'checkpoints',
-  'outputs',
-  'session_metrics',
-] as const;
+export const PROJECTION_TABLES = ['sessions', 'runs', 'nodes', 'contexts', 'session_metrics'] as const;
 
 /** §8: the context keys a session title comes from, in priority order. */
 const TITLE_KEYS = ['goal', 'taskDescription', 'mrTitle', 'prTitle', 'ticketTitle', 'problem'] as const;
 
 type EventOf<K extends EventKind> = SessionEvent & { readonly kind: K; readonly data: EventDataByKind[K] };
-type Handler<K extends EventKind> = (s: Statements, event: EventOf<K>, rowId: number) => void;
+type Handler<K extends EventKind> = (s: Statements, event: EventOf<K>, rowId: bigint) => void;
 type Statements = ReturnType<typeof prepare>;
 
 export interface Projector {
   /** Applies one appended event; `rowId` is its `events.id` (used as the full-text row id). */
-  apply(event: SessionEvent, rowId: number): void;
+  apply(event: SessionEvent, rowId: bigint): void;
   /** Empties every projection, including the full-text index. */
   clear(): void;
 }
@@ -95,39 +86,25 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
     s.countNode.run(e.sessionId);
     if (d.nodeKind === 'step' || d.nodeKind === 'blocked_attempt') s.setPreferredTip.run(d.nodeId, e.sessionId);
   },
+  // Edges, advances, checkpoints and outputs are read from their events (migration 6); only counts are kept here.
   edge_created(s, e) {
-    s.insertEdge.run(e.sessionId, e.data.fromNodeId, e.data.toNodeId, e.data.edgeKind, e.data.cause, e.seq);
     s.countEdge.run(e.sessionId);
     if (e.data.edgeKind === 'advance') s.countAdvanceChild.run(e.data.fromNodeId);
   },
   advance_recorded(s, e) {
     const d = e.data;
-    s.insertAdvance.run(d.fromNodeId, d.attemptId, e.sessionId, d.outcome, d.toNodeId, e.seq);
     if (d.outcome === 'advanced') s.countStep.run(e.sessionId);
     if (d.outcome === 'blocked') s.countBlocked.run(e.sessionId);
   },
   output_appended(s, e, rowId) {
     const d = e.data;
     if (d.channel === 'notes') {
-      s.insertOutput.run(
-        e.sessionId,
-        e.seq,
-        d.nodeId,
-        d.attemptId,
-        'notes',
-        null,
-        null,
-        Buffer.byteLength(d.notesMarkdown),
-      );
       s.insertFts.run(rowId, null, null, d.notesMarkdown);
       const current = s.sessionText.get(e.sessionId) as SessionText | undefined;
       if (current !== undefined && current.title === null) {
         setSessionText(s, e.sessionId, firstLine(d.notesMarkdown), current.goal, rowId);
       }
-      return;
     }
-    const a = d.artifact;
-    s.insertOutput.run(e.sessionId, e.seq, d.nodeId, d.attemptId, 'artifact', a.kind, a.sha256, a.bytes);
   },
   context_set(s, e, rowId) {
     const d = e.data;
@@ -141,9 +118,7 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
   validation_performed() {},
   assessment_recorded() {},
   decision_trace_appended() {},
-  checkpoint_recorded(s, e) {
-    s.insertCheckpoint.run(e.data.fromNodeId, e.data.attemptId, e.sessionId, e.data.checkpointNodeId);
-  },
+  checkpoint_recorded() {},
   run_completed(s, e) {
     const d = e.data;
     s.completeRun.run(e.atMs, d.finalNodeId, e.sessionId);
@@ -154,14 +129,14 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
 interface SessionText {
   title: string | null;
   goal: string | null;
-  fts_title_rowid: number | null;
+  fts_title_rowid: bigint | null;
 }
 interface NodeContextSeq {
   context_seq: number | null;
 }
 
 /** Keeps sessions.title/goal and their single full-text row in step; rewrites the row only when the text changed. */
-function setSessionText(s: Statements, sessionId: string, title: string | null, goal: string | null, rowId: number) {
+function setSessionText(s: Statements, sessionId: string, title: string | null, goal: string | null, rowId: bigint) {
   const current = s.sessionText.get(sessionId) as SessionText | undefined;
   if (current === undefined) return;
   if (current.title === title && current.goal === goal && current.fts_title_rowid !== null) return;
@@ -216,7 +191,8 @@ function prepare(db: Database.Database) {
          bindings, refs, started_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     setSessionRun: db.prepare('UPDATE sessions SET run_id = ? WHERE session_id = ?'),
-    sessionText: db.prepare('SELECT title, goal, fts_title_rowid FROM sessions WHERE session_id = ?'),
+    // Event ids pass 2^53 once sk does 2^21: read them as bigints.
+    sessionText: db.prepare('SELECT title, goal, fts_title_rowid FROM sessions WHERE session_id = ?').safeIntegers(),
     setSessionText: db.prepare('UPDATE sessions SET title = ?, goal = ?, fts_title_rowid = ? WHERE session_id = ?'),
     insertFts: db.prepare('INSERT INTO session_fts (rowid, title, goal, notes) VALUES (?, ?, ?, ?)'),
     deleteFts: db.prepare('DELETE FROM session_fts WHERE rowid = ?'),
@@ -231,22 +207,12 @@ function prepare(db: Database.Database) {
     countEdge: db.prepare('UPDATE sessions SET edge_count = edge_count + 1 WHERE session_id = ?'),
     countAdvanceChild: db.prepare('UPDATE nodes SET advance_children = advance_children + 1 WHERE node_id = ?'),
     setPreferredTip: db.prepare('UPDATE runs SET preferred_tip_node_id = ? WHERE session_id = ?'),
-    insertEdge: db.prepare(
-      'INSERT INTO edges (session_id, from_node_id, to_node_id, edge_kind, cause, created_seq) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    insertAdvance: db.prepare(
-      'INSERT INTO advances (node_id, attempt_id, session_id, outcome, to_node_id, seq) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
     countStep: db.prepare('UPDATE session_metrics SET steps_advanced = steps_advanced + 1 WHERE session_id = ?'),
     countBlocked: db.prepare('UPDATE session_metrics SET blocked_attempts = blocked_attempts + 1 WHERE session_id = ?'),
-    insertOutput: db.prepare(
-      `INSERT INTO outputs (session_id, seq, node_id, attempt_id, channel, artifact_kind, sha256, bytes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
     earliestNotes: db.prepare(
-      `SELECT e.data FROM outputs o JOIN session_keys k ON k.session_id = o.session_id
-         JOIN events e ON e.sk = k.sk AND e.seq = o.seq
-       WHERE o.session_id = ? AND o.channel = 'notes' ORDER BY o.seq LIMIT 1`,
+      `SELECT e.data FROM session_keys k JOIN events e
+         ON e.kind = ${kindCode('output_appended')} AND e.id >= k.sk << 32 AND e.id < (k.sk + 1) << 32
+       WHERE k.session_id = ? AND json_extract(e.data, '$.channel') = 'notes' ORDER BY e.id LIMIT 1`,
     ),
     upsertContext: db.prepare(
       `INSERT INTO contexts (node_id, session_id, seq) VALUES (?, ?, ?)
@@ -254,9 +220,6 @@ function prepare(db: Database.Database) {
     ),
     setNodeContext: db.prepare('UPDATE nodes SET context_seq = ? WHERE node_id = ?'),
     setOutcome: db.prepare('UPDATE session_metrics SET outcome = ? WHERE session_id = ?'),
-    insertCheckpoint: db.prepare(
-      'INSERT INTO checkpoints (node_id, attempt_id, session_id, checkpoint_node_id) VALUES (?, ?, ?, ?)',
-    ),
     completeRun: db.prepare(
       'UPDATE runs SET is_complete = 1, completed_at_ms = ?, final_node_id = ? WHERE session_id = ?',
     ),

@@ -1,10 +1,9 @@
 // Rows of the SQLite tables and their conversion to the SessionStore's values (column names stay snake_case here
 // and nowhere else).
-import type { AttemptId, NodeId, SessionId } from '../../engine/events.js';
+import type { AttemptId, EventDataByKind, NodeId, SessionId } from '../../engine/events.js';
 import type { Token, TokenKind } from '../../tokens/index.js';
 import type { WorkflowHash } from '../../workflow/types.js';
 import type {
-  RecordedAdvance,
   SessionMetrics,
   SessionObservations,
   SessionSummary,
@@ -55,13 +54,6 @@ export interface NodeRow {
   created_seq: number;
   created_at_ms: number;
 }
-export interface EdgeRow {
-  from_node_id: NodeId;
-  to_node_id: NodeId;
-  edge_kind: StoredEdge['edgeKind'];
-  cause: StoredEdge['cause'];
-  created_seq: number;
-}
 export interface TokenRow {
   token: Token;
   kind: TokenKind;
@@ -71,22 +63,6 @@ export interface TokenRow {
   attempt_id: AttemptId | null;
   workflow_hash: WorkflowHash;
   created_at_ms: number;
-}
-export interface AdvanceRow {
-  node_id: NodeId;
-  attempt_id: AttemptId;
-  outcome: RecordedAdvance['outcome'];
-  to_node_id: NodeId;
-  seq: number;
-  data: string;
-}
-export interface OutputRow {
-  node_id: NodeId;
-  attempt_id: AttemptId;
-  seq: number;
-  channel: 'notes' | 'artifact';
-  at_ms: number;
-  data: string;
 }
 export interface SummaryRow extends Omit<SessionRow, 'last_seq' | 'node_count' | 'edge_count'> {
   run_id: SessionSummary['runId'];
@@ -149,14 +125,8 @@ export function toNode(row: NodeRow): StoredNode {
   };
 }
 
-export function toEdge(row: EdgeRow): StoredEdge {
-  return {
-    fromNodeId: row.from_node_id,
-    toNodeId: row.to_node_id,
-    edgeKind: row.edge_kind,
-    cause: row.cause,
-    seq: row.created_seq,
-  };
+export function toEdge(d: EventDataByKind['edge_created'], seq: number): StoredEdge {
+  return { fromNodeId: d.fromNodeId, toNodeId: d.toNodeId, edgeKind: d.edgeKind, cause: d.cause, seq };
 }
 
 export function toTokenRecord(row: TokenRow): TokenRecord {
@@ -172,14 +142,10 @@ export function toTokenRecord(row: TokenRow): TokenRecord {
   };
 }
 
-export function toOutput(row: OutputRow): StoredOutput {
-  const base = { nodeId: row.node_id, attemptId: row.attempt_id, seq: row.seq, atMs: row.at_ms };
-  const data = JSON.parse(row.data) as {
-    notesMarkdown?: string;
-    artifact?: Extract<StoredOutput, { channel: 'artifact' }>['artifact'];
-  };
-  if (row.channel === 'notes') return { channel: 'notes', ...base, notesMarkdown: data.notesMarkdown ?? '' };
-  return { channel: 'artifact', ...base, artifact: data.artifact! };
+export function toOutput(d: EventDataByKind['output_appended'], seq: number, atMs: number): StoredOutput {
+  const base = { nodeId: d.nodeId, attemptId: d.attemptId, seq, atMs };
+  if (d.channel === 'notes') return { channel: 'notes', ...base, notesMarkdown: d.notesMarkdown };
+  return { channel: 'artifact', ...base, artifact: d.artifact };
 }
 
 export function toSummary(row: SummaryRow): SessionSummary {

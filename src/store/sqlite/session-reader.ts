@@ -1,7 +1,7 @@
 // The read side of the SQLite store: loads current state from the projections (never the whole event log), with
 // the integrity checks of docs/mcp-protocol.md §9. Statements are prepared once per connection.
 import type Database from 'better-sqlite3';
-import type { AttemptId, Blocker, NodeId, RunId, SessionId } from '../../engine/events.js';
+import type { AttemptId, EventDataByKind, NodeId, RunId, SessionEvent, SessionId } from '../../engine/events.js';
 import type { Token, TokenKind } from '../../tokens/index.js';
 import type { CompiledWorkflow, JsonObject, WorkflowHash } from '../../workflow/types.js';
 import type {
@@ -18,13 +18,11 @@ import type {
   StoredNode,
   UnhealthyReason,
 } from '../session-store.js';
-import { decodeEvent, kindCode, type StoredEvent } from './event-codec.js';
+import { decodeEvent, kindCode, type SessionKey, type StoredEvent, sessionRange } from './event-codec.js';
+import { dedupeHash } from './migrate.js';
 import {
-  type AdvanceRow,
-  type EdgeRow,
   type MetricsRow,
   type NodeRow,
-  type OutputRow,
   type RunRow,
   type SessionRow,
   type SummaryRow,
@@ -57,8 +55,48 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   /** The checks whose cost does not grow with the graph: log sequence, row counts, pinned workflow. */
+  /** The session's key row and the id range of its events; null for a session without events. */
+  const keyOf = (sessionId: SessionId): { session: SessionKey; range: readonly [bigint, bigint] } | null => {
+    const key = q.sessionKey.get(sessionId) as
+      | { sk: number; run_id: RunId | null; workflow_hash: WorkflowHash | null }
+      | undefined;
+    if (key === undefined) return null;
+    return { session: { sessionId, runId: key.run_id, workflowHash: key.workflow_hash }, range: sessionRange(key.sk) };
+  };
+
+  /** The session's events of one kind (edges, outputs: each has a partial index), decoded, in seq order. */
+  const eventsOfKind = <K extends 'edge_created' | 'output_appended'>(sessionId: SessionId, kind: K) => {
+    const key = keyOf(sessionId);
+    if (key === null) return [];
+    const statement = kind === 'edge_created' ? q.edgeEvents : q.outputEvents;
+    return (statement.all(...key.range) as StoredEvent[]).map(
+      (row) => decodeEvent(row, key.session) as SessionEvent & { kind: K; data: EventDataByKind[K] },
+    );
+  };
+
+  /** The event recorded under a dedupe key (advances and checkpoints are found this way, migration 6). */
+  const eventByDedupeKey = <K extends 'advance_recorded' | 'checkpoint_recorded'>(
+    kind: K,
+    dedupeKey: string,
+    matches: (data: EventDataByKind[K]) => boolean,
+  ) => {
+    for (const row of q.byDedupeHash.all(dedupeHash(dedupeKey), kindCode(kind)) as KeyedEventRow[]) {
+      const session = { sessionId: row.session_id, runId: row.session_run_id, workflowHash: row.session_workflow_hash };
+      const event = decodeEvent(row, session) as SessionEvent & { kind: K; data: EventDataByKind[K] };
+      if (matches(event.data)) return event;
+    }
+    return undefined;
+  };
+
   const checkHead = (sessionId: SessionId): HeadCheck => {
-    const seqs = q.seqStats.get(sessionId, sessionId, sessionId) as { n: number; lo: number | null; hi: number | null };
+    const range = keyOf(sessionId)?.range;
+    const seqs = (
+      range === undefined ? { n: 0, lo: null, hi: null } : q.seqStats.get(...range, ...range, ...range)
+    ) as {
+      n: number;
+      lo: number | null;
+      hi: number | null;
+    };
     const row = q.session.get(sessionId) as SessionRow | undefined;
     if (seqs.n === 0 && row === undefined) return { kind: 'not_found' };
     if (row === undefined) return unhealthy('corrupt_record', 'The session has events but no session record.');
@@ -68,7 +106,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
         `Expected events 0..${row.last_seq} without gaps; found ${seqs.n} events numbered ${seqs.lo}..${seqs.hi}.`,
       );
     }
-    const counts = q.graphCounts.get(sessionId, sessionId) as { nodes: number; edges: number };
+    const counts = q.graphCounts.get(sessionId, ...range!) as { nodes: number; edges: number };
     if (counts.nodes !== row.node_count) {
       return unhealthy('missing_node_state', `Expected ${row.node_count} nodes; found ${counts.nodes}.`);
     }
@@ -86,7 +124,8 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   const checkGraph = (sessionId: SessionId): SessionHealth => {
     const badNode = q.nodeWithoutState.get(sessionId) as { node_id: string } | undefined;
     if (badNode !== undefined) return unhealthy('missing_node_state', `Node ${badNode.node_id} has no valid state.`);
-    const edge = q.danglingEdge.get(sessionId) as { from_node_id: string; to_node_id: string } | undefined;
+    const range = keyOf(sessionId)?.range ?? [0n, 0n];
+    const edge = q.danglingEdge.get(...range) as { from_node_id: string; to_node_id: string } | undefined;
     if (edge !== undefined) {
       return unhealthy('dangling_edge', `Edge ${edge.from_node_id} -> ${edge.to_node_id} names a missing node.`);
     }
@@ -124,7 +163,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     if (graph.kind !== 'healthy') return graph;
     const nodes = new Map<NodeId, StoredNode>();
     for (const row of q.nodes.all(sessionId) as NodeRow[]) nodes.set(row.node_id, toNode(row));
-    const edges = (q.edges.all(sessionId) as EdgeRow[]).map(toEdge);
+    const edges = eventsOfKind(sessionId, 'edge_created').map((e) => toEdge(e.data, e.seq));
     return { kind: 'ok', session: { ...toHead(head.row), nodes, edges } };
   };
 
@@ -207,36 +246,42 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
       return row?.token ?? null;
     },
     findAdvance(nodeId, attemptId): RecordedAdvance | null {
-      const row = q.advance.get(nodeId, attemptId) as AdvanceRow | undefined;
-      if (row === undefined) return null;
-      const data = JSON.parse(row.data) as { blockers?: readonly Blocker[]; response?: RecordedAdvance['response'] };
+      const event = eventByDedupeKey(
+        'advance_recorded',
+        `advance:${nodeId}:${attemptId}`,
+        (d) => d.fromNodeId === nodeId && d.attemptId === attemptId,
+      );
+      if (event === undefined) return null;
+      const d = event.data;
       return {
-        fromNodeId: row.node_id,
-        attemptId: row.attempt_id,
-        outcome: row.outcome,
-        toNodeId: row.to_node_id,
-        blockerCodes: (data.blockers ?? []).map((b) => b.code),
-        response: data.response,
-        seq: row.seq,
+        fromNodeId: d.fromNodeId,
+        attemptId: d.attemptId,
+        outcome: d.outcome,
+        toNodeId: d.toNodeId,
+        blockerCodes: (d.blockers ?? []).map((b) => b.code),
+        response: d.response,
+        seq: event.seq,
       };
     },
     findCheckpoint(nodeId, attemptId) {
-      const row = q.checkpoint.get(nodeId, attemptId) as { checkpoint_node_id: NodeId } | undefined;
-      return row?.checkpoint_node_id ?? null;
+      const event = eventByDedupeKey(
+        'checkpoint_recorded',
+        `checkpoint:${nodeId}:${attemptId}`,
+        (d) => d.fromNodeId === nodeId && d.attemptId === attemptId,
+      );
+      return event?.data.checkpointNodeId ?? null;
     },
     listOutputs(sessionId, nodeIds) {
       const only = nodeIds === undefined ? null : new Set<string>(nodeIds);
-      return (q.outputs.all(sessionId) as OutputRow[])
-        .filter((r) => only === null || only.has(r.node_id))
-        .map(toOutput);
+      return eventsOfKind(sessionId, 'output_appended')
+        .filter((e) => only === null || only.has(e.data.nodeId))
+        .map((e) => toOutput(e.data, e.seq, e.atMs));
     },
     listEvents(sessionId, fromSeq = 0) {
-      const key = q.sessionKey.get(sessionId) as
-        | { run_id: RunId | null; workflow_hash: WorkflowHash | null }
-        | undefined;
-      if (key === undefined) return [];
-      const session = { sessionId, runId: key.run_id, workflowHash: key.workflow_hash };
-      return (q.events.all(sessionId, fromSeq) as StoredEvent[]).map((row) => decodeEvent(row, session));
+      const key = keyOf(sessionId);
+      if (key === null) return [];
+      const from = key.range[0] | BigInt(Math.max(0, fromSeq));
+      return (q.events.all(from, key.range[1]) as StoredEvent[]).map((row) => decodeEvent(row, key.session));
     },
     listRecentSessions(limit) {
       return (q.recent.all(limit) as SummaryRow[]).map(toSummary);
@@ -278,6 +323,12 @@ type HeadCheck =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'unhealthy'; readonly health: UnhealthyReason };
 
+interface KeyedEventRow extends StoredEvent {
+  session_id: SessionId;
+  session_run_id: RunId | null;
+  session_workflow_hash: WorkflowHash | null;
+}
+
 interface PositionRow extends NodeRow {
   session_id: SessionId;
   advance_children: number;
@@ -294,7 +345,7 @@ function unhealthy(kind: UnhealthyReason['kind'], reason: string): { kind: 'unhe
  * is not the node's creation, or holds no JSON object as state.
  */
 const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '$.state') = 'object' THEN json_extract(e.data, '$.state') END
-   FROM session_keys k JOIN events e ON e.sk = k.sk AND e.seq = n.created_seq
+   FROM session_keys k JOIN events e ON e.id = (k.sk << 32) | n.created_seq
    WHERE k.session_id = n.session_id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
      AND json_extract(e.data, '$.nodeId') = n.node_id)`;
 
@@ -312,18 +363,19 @@ const SUMMARY_SELECT = `
 const SUMMARY_ORDER = 'ORDER BY s.last_activity_ms DESC, s.session_id LIMIT ?';
 
 function prepare(db: Database.Database) {
-  const sk = '(SELECT sk FROM session_keys WHERE session_id = ?)';
+  const inRange = 'id >= ? AND id < ?';
+  const eventColumns = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key';
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
     // Two index probes and one count: an aggregate min/max would visit every row a second time.
     seqStats: db.prepare(
-      `SELECT (SELECT count(*) FROM events WHERE sk = ${sk}) AS n,
-              (SELECT seq FROM events WHERE sk = ${sk} ORDER BY seq LIMIT 1) AS lo,
-              (SELECT seq FROM events WHERE sk = ${sk} ORDER BY seq DESC LIMIT 1) AS hi`,
+      `SELECT (SELECT count(*) FROM events WHERE ${inRange}) AS n,
+              (SELECT id & 4294967295 FROM events WHERE ${inRange} ORDER BY id LIMIT 1) AS lo,
+              (SELECT id & 4294967295 FROM events WHERE ${inRange} ORDER BY id DESC LIMIT 1) AS hi`,
     ),
     graphCounts: db.prepare(
       `SELECT (SELECT count(*) FROM nodes WHERE session_id = ?) AS nodes,
-              (SELECT count(*) FROM edges WHERE session_id = ?) AS edges`,
+              (SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND ${inRange}) AS edges`,
     ),
     node: db.prepare(
       `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash,
@@ -348,9 +400,11 @@ function prepare(db: Database.Database) {
        LIMIT 1`,
     ),
     danglingEdge: db.prepare(
-      `SELECT e.from_node_id, e.to_node_id FROM edges e
+      `SELECT e.from_node_id, e.to_node_id
+       FROM (SELECT json_extract(data, '$.fromNodeId') AS from_node_id, json_extract(data, '$.toNodeId') AS to_node_id
+             FROM events WHERE kind = ${kindCode('edge_created')} AND ${inRange}) e
          LEFT JOIN nodes a ON a.node_id = e.from_node_id LEFT JOIN nodes b ON b.node_id = e.to_node_id
-       WHERE e.session_id = ? AND (a.node_id IS NULL OR b.node_id IS NULL) LIMIT 1`,
+       WHERE a.node_id IS NULL OR b.node_id IS NULL LIMIT 1`,
     ),
     orphanNode: db.prepare(
       `SELECT n.node_id, n.parent_node_id FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id
@@ -367,11 +421,21 @@ function prepare(db: Database.Database) {
               n.created_seq, n.created_at_ms
        FROM nodes n WHERE n.session_id = ? ORDER BY n.created_seq`,
     ),
-    edges: db.prepare('SELECT * FROM edges WHERE session_id = ? ORDER BY created_seq'),
+    edgeEvents: db.prepare(
+      `SELECT ${eventColumns} FROM events WHERE kind = ${kindCode('edge_created')} AND ${inRange} ORDER BY id`,
+    ),
+    outputEvents: db.prepare(
+      `SELECT ${eventColumns} FROM events WHERE kind = ${kindCode('output_appended')} AND ${inRange} ORDER BY id`,
+    ),
+    byDedupeHash: db.prepare(
+      `SELECT e.id & 4294967295 AS seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key,
+              k.session_id, k.run_id AS session_run_id, k.workflow_hash AS session_workflow_hash
+       FROM events e JOIN session_keys k ON k.sk = e.id >> 32 WHERE e.dedupe_hash = ? AND e.kind = ?`,
+    ),
     nodeContext: db.prepare(
       `SELECT json_extract(e.data, '$.context') AS context FROM nodes n
          JOIN session_keys k ON k.session_id = n.session_id
-         JOIN events e ON e.sk = k.sk AND e.seq = n.context_seq
+         JOIN events e ON e.id = (k.sk << 32) | n.context_seq
        WHERE n.node_id = ?`,
     ),
     token: db.prepare(
@@ -393,29 +457,13 @@ function prepare(db: Database.Database) {
     tokenFor: db.prepare(
       'SELECT token FROM tokens WHERE node_id = ? AND kind = ? AND attempt_id IS ? ORDER BY created_at_ms, token LIMIT 1',
     ),
-    advance: db.prepare(
-      `SELECT a.node_id, a.attempt_id, a.outcome, a.to_node_id, a.seq, e.data FROM advances a
-         JOIN session_keys k ON k.session_id = a.session_id
-         JOIN events e ON e.sk = k.sk AND e.seq = a.seq
-       WHERE a.node_id = ? AND a.attempt_id = ?`,
-    ),
-    checkpoint: db.prepare('SELECT checkpoint_node_id FROM checkpoints WHERE node_id = ? AND attempt_id = ?'),
-    outputs: db.prepare(
-      `SELECT o.node_id, o.attempt_id, o.seq, o.channel, e.at_ms, e.data FROM outputs o
-         JOIN session_keys k ON k.session_id = o.session_id
-         JOIN events e ON e.sk = k.sk AND e.seq = o.seq
-       WHERE o.session_id = ? ORDER BY o.seq`,
-    ),
-    sessionKey: db.prepare('SELECT run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
-    events: db.prepare(
-      `SELECT seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
-       WHERE sk = ${sk} AND seq >= ? ORDER BY seq`,
-    ),
+    sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
+    events: db.prepare(`SELECT ${eventColumns} FROM events WHERE ${inRange} ORDER BY id`),
     recent: db.prepare(`${SUMMARY_SELECT} ${SUMMARY_ORDER}`),
     search: db.prepare(
       `SELECT k.session_id, min(m.rank) AS rank
        FROM (SELECT rowid, rank FROM session_fts WHERE session_fts MATCH ?) m
-         JOIN events e ON e.id = m.rowid JOIN session_keys k ON k.sk = e.sk
+         JOIN session_keys k ON k.sk = m.rowid >> 32
        GROUP BY k.session_id ORDER BY rank, k.session_id LIMIT ?`,
     ),
     metrics: db.prepare('SELECT * FROM session_metrics WHERE session_id = ?'),

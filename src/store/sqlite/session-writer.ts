@@ -2,7 +2,15 @@
 import type Database from 'better-sqlite3';
 import type { EventId, SessionEvent, SessionId } from '../../engine/events.js';
 import type { SessionTx } from '../session-store.js';
-import { decodeEvent, derivedEventId, encodeEvent, type SessionKey, type StoredEvent } from './event-codec.js';
+import {
+  decodeEvent,
+  derivedEventId,
+  encodeEvent,
+  eventKey,
+  type SessionKey,
+  type StoredEvent,
+  sessionRange,
+} from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import type { Projector } from './projections.js';
 
@@ -35,35 +43,28 @@ export function createWriter(
     return { sk: row.sk, session: { sessionId, runId: row.run_id, workflowHash: row.workflow_hash } };
   };
 
+  /** The seq of the session's last event; -1 when it has none. */
+  const lastSeq = (sk: number): number => (q.lastSeq.get(...sessionRange(sk)) as number | undefined) ?? -1;
+
   /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
   const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean =>
-    (q.dedupeCandidates.all(sk, hash) as StoredEvent[]).some(
+    (q.dedupeCandidates.all(hash, sk) as StoredEvent[]).some(
       (row) => decodeEvent(row, session).dedupeKey === dedupeKey,
     );
 
   /** Stores one event row; returns its `events.id`. */
   const insertEvent = (sk: number, session: SessionKey, event: SessionEvent, hash = dedupeHash(event.dedupeKey)) => {
     const row = encodeEvent(event, session);
-    const inserted = q.insertEvent.run(
-      sk,
-      row.seq,
-      row.kind,
-      row.at_ms,
-      hash,
-      row.data,
-      row.event_id,
-      row.run_id,
-      row.node_id,
-      row.dedupe_key,
-    );
-    return Number(inserted.lastInsertRowid);
+    const id = eventKey(sk, row.seq);
+    q.insertEvent.run(id, row.kind, row.at_ms, hash, row.data, row.event_id, row.run_id, row.node_id, row.dedupe_key);
+    return id;
   };
 
   return {
     appendEvents(sessionId, events) {
       if (events.length === 0) return [];
       let { sk, session } = sessionKey(sessionId);
-      let seq = ((q.lastSeq.get(sk) as { hi: number | null }).hi ?? -1) + 1;
+      let seq = lastSeq(sk) + 1;
       const appended: SessionEvent[] = [];
       for (const event of events) {
         const hash = dedupeHash(event.dedupeKey);
@@ -83,7 +84,7 @@ export function createWriter(
     },
     importEvents(sessionId, events) {
       let { sk, session } = sessionKey(sessionId);
-      if ((q.lastSeq.get(sk) as { hi: number | null }).hi !== null) {
+      if (lastSeq(sk) !== -1) {
         throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
       }
       events.forEach((event, index) => {
@@ -123,14 +124,14 @@ function prepare(db: Database.Database) {
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     setSessionRun: db.prepare('UPDATE session_keys SET run_id = ?, workflow_hash = ? WHERE sk = ?'),
     insertSessionKey: db.prepare('INSERT INTO session_keys (session_id) VALUES (?)'),
-    lastSeq: db.prepare('SELECT max(seq) AS hi FROM events WHERE sk = ?'),
+    lastSeq: db.prepare('SELECT id & 4294967295 FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1').pluck(),
     dedupeCandidates: db.prepare(
-      `SELECT seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
-       WHERE sk = ? AND dedupe_hash = ?`,
+      `SELECT id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
+       WHERE dedupe_hash = ? AND id >> 32 = ?`,
     ),
     insertEvent: db.prepare(
-      `INSERT INTO events (sk, seq, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     runOf: db.prepare('SELECT run_id, workflow_hash FROM runs WHERE session_id = ?'),
     pinWorkflow: db.prepare(

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { EventId, RunId, SessionId } from '../../engine/events.js';
 import type { WorkflowHash } from '../../workflow/types.js';
 import type { SessionLocked, SessionReader, SessionStore, SessionTx, TransactionResult } from '../session-store.js';
-import { decodeEvent, type StoredEvent } from './event-codec.js';
+import { decodeEvent, eventKey, type StoredEvent } from './event-codec.js';
 import { migrate, userVersion } from './migrate.js';
 import { createProjector } from './projections.js';
 import { createReader, type WorkflowCache } from './session-reader.js';
@@ -62,9 +62,9 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
   const reader = createReader(db, workflows);
   const tx: SessionTx = { ...reader, ...createWriter(db, projector, options.newEventId) };
   const readAllEvents = db.prepare(
-    `SELECT e.id, k.session_id, k.run_id AS session_run_id, k.workflow_hash AS session_workflow_hash,
-            e.seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key
-     FROM events e JOIN session_keys k ON k.sk = e.sk WHERE e.id > ? ORDER BY e.id LIMIT ?`,
+    `SELECT k.sk, k.session_id, k.run_id AS session_run_id, k.workflow_hash AS session_workflow_hash,
+            e.id & 4294967295 AS seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key
+     FROM events e JOIN session_keys k ON k.sk = e.id >> 32 WHERE e.id > ? ORDER BY e.id LIMIT ?`,
   );
 
   // One wrapper per connection; `entered` tells a busy BEGIN apart from errors thrown by the callback.
@@ -90,6 +90,25 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
     }
   };
 
+  /** Every projection recomputed from the events; the caller holds the write transaction. */
+  const rebuild = () => {
+    projector.clear();
+    let after = 0n;
+    for (;;) {
+      const rows = readAllEvents.all(after, REBUILD_BATCH) as EventRowWithId[];
+      for (const row of rows) {
+        const session = {
+          sessionId: row.session_id,
+          runId: row.session_run_id,
+          workflowHash: row.session_workflow_hash,
+        };
+        projector.apply(decodeEvent(row, session), eventKey(row.sk, row.seq));
+      }
+      if (rows.length < REBUILD_BATCH) return;
+      after = eventKey(rows[rows.length - 1]!.sk, rows[rows.length - 1]!.seq);
+    }
+  };
+
   return {
     transaction,
     read<T>(fn: (r: SessionReader) => T): T {
@@ -99,23 +118,7 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
       return ownCommits + (dataVersion.get() as number);
     },
     rebuildProjections() {
-      return transaction(null, () => {
-        projector.clear();
-        let after = 0;
-        for (;;) {
-          const rows = readAllEvents.all(after, REBUILD_BATCH) as EventRowWithId[];
-          for (const row of rows) {
-            const session = {
-              sessionId: row.session_id,
-              runId: row.session_run_id,
-              workflowHash: row.session_workflow_hash,
-            };
-            projector.apply(decodeEvent(row, session), row.id);
-          }
-          if (rows.length < REBUILD_BATCH) return;
-          after = rows[rows.length - 1]!.id;
-        }
-      });
+      return transaction(null, rebuild);
     },
     settings() {
       return {
@@ -143,7 +146,7 @@ function locked(sessionId: SessionId | null, waitBudgetMs: number): SessionLocke
 }
 
 interface EventRowWithId extends StoredEvent {
-  id: number;
+  sk: number;
   session_id: SessionId;
   session_run_id: RunId | null;
   session_workflow_hash: WorkflowHash | null;

@@ -45,19 +45,21 @@ function sqliteHarness(): StoreHarness {
           .prepare('SELECT node_id FROM nodes WHERE session_id = ? ORDER BY created_seq')
           .pluck()
           .all(sessionId);
-        if (how === 'seq_gap') db.prepare('DELETE FROM events WHERE sk = ? AND seq = 3').run(sk);
+        if (how === 'seq_gap') db.prepare('DELETE FROM events WHERE id = (? << 32) | 3').run(sk);
         if (how === 'node_state') {
           // A node's state lives in its node_created event (schema 5): cut that event's JSON short.
           const created = 'SELECT created_seq FROM nodes WHERE node_id = ?';
-          db.prepare(`UPDATE events SET data = substr(data, 1, 20) WHERE sk = ? AND seq = (${created})`).run(
+          db.prepare(`UPDATE events SET data = substr(data, 1, 20) WHERE id = (? << 32) | (${created})`).run(
             sk,
             nodes[1],
           );
         }
         if (how === 'deleted_node') db.prepare('DELETE FROM nodes WHERE node_id = ?').run(nodes[1]);
         if (how === 'dangling_edge') {
-          const edge = `UPDATE edges SET to_node_id = 'node_ghost' WHERE session_id = ? AND to_node_id = ?`;
-          db.prepare(edge).run(sessionId, nodes[4]);
+          // Edges are read from their edge_created events (schema 6).
+          const edge = `UPDATE events SET data = json_set(data, '$.toNodeId', 'node_ghost')
+            WHERE kind = 4 AND id >> 32 = ? AND json_extract(data, '$.toNodeId') = ?`;
+          db.prepare(edge).run(sk, nodes[4]);
         }
         if (how === 'missing_workflow') db.prepare('DELETE FROM workflows').run();
       });
@@ -79,7 +81,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 5,
+      schemaVersion: 6,
     });
     store.close();
   });
@@ -90,7 +92,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(5);
+    expect(second.settings().schemaVersion).toBe(6);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -174,7 +176,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(5);
+    expect(store.settings().schemaVersion).toBe(6);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',
