@@ -14,6 +14,18 @@ import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-deri
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
+/** Rewrites a schema-7 database as schema 6 left it: a full-text index with columns and positions. */
+function downgradeToSchemaSix(db: Database.Database): void {
+  db.exec(`
+    DROP TABLE session_fts;
+    CREATE VIRTUAL TABLE session_fts USING fts5 (
+      title, goal, notes, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO session_fts (rowid, title, goal) SELECT fts_title_rowid, title, goal FROM sessions;
+    INSERT INTO session_fts (rowid, notes) SELECT id, json_extract(data, '$.notesMarkdown') FROM events
+      WHERE kind = ${EVENT_KINDS.indexOf('output_appended')} AND json_extract(data, '$.channel') = 'notes';`);
+  db.pragma('user_version = 6');
+}
+
 /**
  * Rewrites a schema-6 database as schema 5 left it: events keyed by a plain row id with `sk` and `seq` columns (ids
  * 1, 2, … in log order, so full-text rows are renumbered), and the `edges`, `advances`, `checkpoints` and `outputs`
@@ -81,6 +93,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaSix(db);
       downgradeToSchemaFive(db);
       const ids = db.prepare('SELECT id FROM events ORDER BY sk, seq').pluck().all() as number[];
       db.exec(`
@@ -166,7 +179,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(6);
+    expect(store.settings().schemaVersion).toBe(7);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -210,7 +223,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migration 6 (event keys)', () => {
+describe('SQLite schema migrations 6 and 7 (event keys, lean search index)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -226,12 +239,15 @@ describe('SQLite schema migration 6 (event keys)', () => {
     const before = readThroughStore(path, sessionId);
 
     const db = new Database(path);
-    db.transaction(() => downgradeToSchemaFive(db))();
+    db.transaction(() => {
+      downgradeToSchemaSix(db);
+      downgradeToSchemaFive(db);
+    })();
     db.close();
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(6);
+    expect(store.settings().schemaVersion).toBe(7);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -239,6 +255,7 @@ describe('SQLite schema migration 6 (event keys)', () => {
     expect(after.session).toEqual(before.session);
     expect(after.search).toEqual(before.search);
     expect(after.projections).toEqual(before.projections);
+    expect(ftsTableSql(path)).toContain('detail = none');
     const rebuilt = openSqliteSessionStore({ path });
     expect(rebuilt.rebuildProjections().ok).toBe(true);
     rebuilt.close();
@@ -305,6 +322,15 @@ function openRaw(path: string, sessionId: SessionId) {
       data: JSON.parse(r.data),
     }));
     return { events, projections: dumpProjections(path, ['ship', 'planned']) };
+  } finally {
+    db.close();
+  }
+}
+
+function ftsTableSql(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare("SELECT sql FROM sqlite_master WHERE name = 'session_fts'").pluck().get() as string;
   } finally {
     db.close();
   }

@@ -10,6 +10,7 @@ import * as derivedEventColumns from './migrations/0003-derived-event-columns.js
 import * as slimmerNodesAndTokens from './migrations/0004-slimmer-nodes-and-tokens.js';
 import * as nodeStateInEvents from './migrations/0005-node-state-in-events.js';
 import * as eventKeys from './migrations/0006-event-keys.js';
+import * as leanSearchIndex from './migrations/0007-lean-search-index.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   slimmerNodesAndTokens,
   nodeStateInEvents,
   eventKeys,
+  leanSearchIndex,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
