@@ -1,15 +1,23 @@
 // The daemon's running state: accepted dispatches become session records, pass admission (queue.ts) and run
 // (session-runner.ts) under a per-session abort controller that kill and shutdown use. Every record, sidecar and
 // the kill-switch pause are written to daemon.db (state/sidecars.ts), so a restart picks them up (recovery.ts).
+import { existsSync } from 'node:fs';
 import type { TriggerConfig } from './config/load-triggers.js';
 import { AD_HOC_TRIGGER, type Dispatch } from './dispatch.js';
 import type { EventLog } from './events.js';
-import { createDispatchQueue, type DispatchQueue, type QueueEntry } from './queue.js';
+import { createDispatchQueue, type DispatchQueue, type QueueEntry, type QueueHooks } from './queue.js';
+import { recoveryAction } from './recovery.js';
 import { disposeWorktree } from './session-delivery.js';
 import type { SessionJob } from './session-job.js';
 import { deliveryDeps, finishSession, type RunnerDeps, runSession } from './session-runner.js';
 import { createSessionRegistry, type DaemonSession, type Lookup, type SessionRegistry } from './sessions.js';
-import type { RunMode, Sidecar, SidecarStore, StoredSession } from './state/sidecars.js';
+import {
+  type RunMode,
+  reattachSecrets,
+  type Sidecar,
+  type SidecarStore,
+  type StoredSession,
+} from './state/sidecars.js';
 
 export type SubmitResult =
   | { readonly status: 'accepted'; readonly sessionId: string; readonly queuePosition: number }
@@ -89,9 +97,12 @@ export function createDaemonCore(options: {
   readonly config: TriggerConfig;
   readonly maxConcurrentSessions: number;
   readonly store: SidecarStore;
+  /** The shared mode's queue and registry (shared/); by default the in-memory queue and registry. */
+  readonly createQueue?: (hooks: QueueHooks) => DispatchQueue;
+  readonly sessions?: SessionRegistry;
 }): DaemonCore {
   const { runner, store } = options;
-  const sessions = createSessionRegistry();
+  const sessions = options.sessions ?? createSessionRegistry();
   const sidecars = new Map<string, Sidecar>();
   const controls = new Map<string, Control>();
   const running = new Set<Promise<void>>();
@@ -114,13 +125,32 @@ export function createDaemonCore(options: {
       sidecars.delete(session.sessionId);
       store.save(session, null);
     },
+    holdsLease() {
+      if (queue.holdsLease(session.sessionId)) return true;
+      controls.get(session.sessionId)?.controller.abort('lease_lost');
+      return false;
+    },
   });
 
+  /** The shared mode runs sessions another instance accepted: their record and sidecar come from the store. */
+  const adoptStored = (sessionId: string): boolean => {
+    if (sidecars.has(sessionId)) return true;
+    const loaded = store.load?.(sessionId) ?? null;
+    if (loaded === null || loaded.sidecar === null) return false;
+    sessions.add(loaded.session);
+    sidecars.set(sessionId, {
+      ...loaded.sidecar,
+      dispatch: reattachSecrets(loaded.sidecar.dispatch, config, runner.env),
+    });
+    return true;
+  };
+
   const start = async (entry: QueueEntry) => {
+    adoptStored(entry.sessionId);
     const found = sessions.find(entry.sessionId);
     const sidecar = sidecars.get(entry.sessionId);
-    const control = controls.get(entry.sessionId);
-    if (found.kind !== 'found' || sidecar === undefined || control === undefined) return;
+    if (found.kind !== 'found' || sidecar === undefined) return;
+    const control = controls.get(entry.sessionId) ?? newControl(entry.sessionId);
     const run = runSession(runner, jobOf(found.session, sidecar), {
       signal: control.controller.signal,
       drainSteer: () => control.steer.splice(0),
@@ -133,7 +163,58 @@ export function createDaemonCore(options: {
       controls.delete(entry.sessionId);
     }
   };
-  const queue = createDispatchQueue({ maxConcurrent: options.maxConcurrentSessions, start, now: runner.now });
+  const newControl = (sessionId: string): Control => {
+    const control = { controller: new AbortController(), steer: [] };
+    controls.set(sessionId, control);
+    return control;
+  };
+
+  /** Crash recovery (§7.5) of a session taken over from a dead instance (shared mode). */
+  const takeOver = async (sessionId: string): Promise<QueueEntry | null> => {
+    sidecars.delete(sessionId);
+    if (!adoptStored(sessionId)) return null;
+    const found = sessions.find(sessionId);
+    const sidecar = sidecars.get(sessionId);
+    if (found.kind !== 'found' || sidecar === undefined) return null;
+    const { session } = found;
+    const action = recoveryAction(
+      {
+        state: session.state,
+        stepAdvances: session.stepAdvances,
+        resumeCount: session.resumeCount,
+        lastActivityAt: sidecar.lastActivityAt,
+        usesWorktree: (sidecar.dispatch.trigger?.branchStrategy ?? 'none') !== 'none',
+        worktreePresent: session.worktreePath !== null && existsSync(session.worktreePath),
+        hasContinueToken: sidecar.continueToken !== null,
+      },
+      runner.now(),
+    );
+    runner.logger.info({ component: 'takeover', sessionId, action: action.kind }, 'crash recovery after takeover');
+    if (action.kind === 'discard') {
+      await core.abandon(sessionId, 'aborted', action.reason);
+      return null;
+    }
+    if (action.kind === 'leave') return null;
+    if (action.kind === 'resume') sidecar.mode = { kind: 'resume', reason: 'crash_recovery' };
+    if (action.kind === 'continue_delivery') sidecar.mode = { kind: 'deliver' };
+    const { dispatch } = sidecar;
+    return {
+      sessionId,
+      triggerId: dispatch.triggerId,
+      concurrency: sidecar.mode.kind === 'deliver' ? Number.MAX_SAFE_INTEGER : dispatch.concurrency,
+      maxQueueDepth: Number.MAX_SAFE_INTEGER,
+    };
+  };
+  const leaseLost = (sessionId: string) => controls.get(sessionId)?.controller.abort('lease_lost');
+
+  const hooks: QueueHooks = {
+    maxConcurrent: options.maxConcurrentSessions,
+    start,
+    now: runner.now,
+    takeOver,
+    leaseLost,
+  };
+  const queue = (options.createQueue ?? createDispatchQueue)(hooks);
 
   const lookup = (id: string): ControlResult | { ok: 'found'; session: DaemonSession } => {
     const found: Lookup = sessions.find(id);
@@ -183,48 +264,44 @@ export function createDaemonCore(options: {
     queue,
     events: runner.events,
     submit(dispatch) {
-      if (dispatch.dedupeKey !== null) {
-        const first = queue.dedupe(dispatch.dedupeKey, dispatch.sessionId);
-        if (first !== null) {
-          runner.events.emit('dispatch_ignored', {
-            triggerId: dispatch.triggerId,
-            reason: 'duplicate',
-            sessionId: first,
-          });
-          return { status: 'duplicate', sessionId: first };
-        }
-      }
-      if (queue.queuedFor(dispatch.triggerId) >= dispatch.maxQueueDepth) {
-        runner.events.emit('session_dropped', { triggerId: dispatch.triggerId, reason: 'queue_full' });
-        return {
-          status: 'queue_full',
-          queueDepth: queue.queuedFor(dispatch.triggerId),
-          maxQueueDepth: dispatch.maxQueueDepth,
-        };
-      }
       const session = newSession(dispatch, runner.now());
-      sessions.add(session);
-      sidecars.set(dispatch.sessionId, newSidecar(dispatch, runner.now()));
-      save(session);
-      runner.events.emit('trigger_fired', {
-        triggerId: dispatch.triggerId,
-        sessionId: dispatch.sessionId,
-        source: dispatch.source,
-        ...(typeof dispatch.context.itemKey === 'string' ? { itemKey: dispatch.context.itemKey } : {}),
-      });
-      const queuedBefore = queue.queuedFor(dispatch.triggerId) + 1;
-      runner.events.emit('session_queued', {
+      const entry = {
         sessionId: dispatch.sessionId,
         triggerId: dispatch.triggerId,
-        workflowId: dispatch.workflowId,
-        queuePosition: queuedBefore,
-      });
-      const admitted = enqueue(session, { kind: 'start' }, false);
-      return {
-        status: 'accepted',
-        sessionId: dispatch.sessionId,
-        queuePosition: admitted.ok ? admitted.queuePosition : queuedBefore,
+        concurrency: dispatch.concurrency,
+        maxQueueDepth: dispatch.maxQueueDepth,
       };
+      const offer = queue.offer(entry, dispatch.dedupeKey, () => {
+        sessions.add(session);
+        sidecars.set(dispatch.sessionId, newSidecar(dispatch, runner.now()));
+        save(session);
+        runner.events.emit('trigger_fired', {
+          triggerId: dispatch.triggerId,
+          sessionId: dispatch.sessionId,
+          source: dispatch.source,
+          ...(typeof dispatch.context.itemKey === 'string' ? { itemKey: dispatch.context.itemKey } : {}),
+        });
+        runner.events.emit('session_queued', {
+          sessionId: dispatch.sessionId,
+          triggerId: dispatch.triggerId,
+          workflowId: dispatch.workflowId,
+          queuePosition: queue.queuedFor(dispatch.triggerId) + 1,
+        });
+        controls.set(session.sessionId, { controller: new AbortController(), steer: [] });
+      });
+      if (offer.status === 'duplicate') {
+        runner.events.emit('dispatch_ignored', {
+          triggerId: dispatch.triggerId,
+          reason: 'duplicate',
+          sessionId: offer.sessionId,
+        });
+        return offer;
+      }
+      if (offer.status === 'queue_full') {
+        runner.events.emit('session_dropped', { triggerId: dispatch.triggerId, reason: 'queue_full' });
+        return offer;
+      }
+      return { status: 'accepted', sessionId: dispatch.sessionId, queuePosition: offer.queuePosition };
     },
     kill(id, reason) {
       const found = lookup(id);
@@ -363,6 +440,7 @@ export function createDaemonCore(options: {
     },
     sidecarOf: (sessionId) => sidecars.get(sessionId) ?? null,
     async shutdown(graceMs) {
+      queue.close();
       // Queued sessions stay queued in the store; only this process forgets them.
       for (const id of queue.queuedIds()) {
         queue.drop(id);

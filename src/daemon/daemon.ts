@@ -28,6 +28,8 @@ import type { Provider } from './providers/types.js';
 import { recoverSessions } from './recovery.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createScheduler, type Scheduler } from './schedule/scheduler.js';
+import { openSharedRuntime, type SharedRuntime } from './shared/shared-runtime.js';
+import { sharedSettingsOf } from './shared/shared-settings.js';
 import { openDaemonDb } from './state/daemon-db.js';
 import { createOutbox } from './state/notices.js';
 import { createScheduleState } from './state/schedule-state.js';
@@ -134,10 +136,21 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   const now = () => Date.now();
   const events = createEventLog({ file: path.join(app.config.dataDir, 'daemon-events.jsonl'), redact, now });
   const daemonDb = openDaemonDb(app.config.dataDir);
-  const sidecars = createSidecarStore(daemonDb);
+  // Shared mode (WORKRAIL_DATABASE_URL): records, queue and leases in PostgreSQL, shared with other instances.
+  let shared: SharedRuntime | null;
+  try {
+    const settings = sharedSettingsOf(env);
+    shared = settings === null ? null : await openSharedRuntime(settings, logger);
+  } catch (error) {
+    app.close();
+    daemonDb.close();
+    return { ok: false, message: error instanceof Error ? error.message : String(error), findings: [] };
+  }
+  const sidecars = shared?.store ?? createSidecarStore(daemonDb);
   const core = createDaemonCore({
     config,
     store: sidecars,
+    ...(shared === null ? {} : { createQueue: shared.createQueue, sessions: shared.sessions }),
     maxConcurrentSessions: numberOr(env.WORKTRAIN_MAX_CONCURRENT_SESSIONS, DEFAULTS.maxConcurrentSessions),
     runner: {
       app,
@@ -162,7 +175,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     logger,
     settings: readNotifySettings(env, workrailHome),
   });
-  await recoverSessions({ core, store: sidecars, env, now: now(), logger });
+  // In the shared mode a dead instance's sessions are taken over when their leases expire (shared/shared-queue.ts).
+  if (shared === null) await recoverSessions({ core, store: sidecars, env, now: now(), logger });
   const startedAt = now();
   let watcher: TriggersWatcher | null = null;
   const reloadError = () => watcher?.reloadError ?? null;
@@ -189,6 +203,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   } catch (error) {
     await pollers.stop();
     await notifier.stop();
+    if (shared !== null) {
+      await core.shutdown(0);
+      await shared.close();
+    }
     app.close();
     daemonDb.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -210,10 +228,24 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       startedAt: new Date(startedAt).toISOString(),
     }),
   );
-  schedules.start();
-  pollers.start(core.config.triggers);
+  let leading = shared === null;
+  const lead = () => {
+    leading = true;
+    schedules.start();
+    pollers.start(core.config.triggers);
+  };
+  if (shared === null) lead();
+  else {
+    // Only the leader polls and fires schedules; one that loses the lock stops them until it is restarted.
+    shared.lead(lead, () => {
+      leading = false;
+      schedules.stop();
+      void pollers.stop();
+    });
+  }
   if (options.watch !== false) {
     const onReloaded = () => {
+      if (!leading) return;
       schedules.reload();
       pollers.reload(core.config.triggers);
     };
@@ -243,6 +275,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await core.shutdown(DEFAULTS.shutdownGraceMs);
+        await shared?.close();
         await notifier.stop();
         events.emit('daemon_stopped', { reason });
         logger.info({ reason }, 'daemon stopped');

@@ -13,4 +13,9 @@ export interface SessionJob {
   save(): void;
   /** `delete_sidecar` (§8.3): drops the sidecar; the record stays. */
   clearSidecar(): void;
+  /**
+   * Whether this daemon may still advance the session (shared mode: it holds an unexpired lease). When not, the
+   * run is aborted with `lease_lost`; absent means always.
+   */
+  holdsLease?(): boolean;
 }

@@ -76,7 +76,13 @@ export async function runSession(deps: RunnerDeps, job: SessionJob, control: Ses
     deps.events.emit(kind, { ...ids, workrailSessionId: session.workrailSessionId, ...data });
   const delivery = deliveryDeps(deps, emit);
   const startedMs = deps.now();
+  // Shared mode: another instance owns the session now; this run stops without touching its record or worktree.
+  const leaseLost = () => control.signal.aborted && control.signal.reason === 'lease_lost';
   const end = async (outcome: string, detail: string | null) => {
+    if (leaseLost()) {
+      log.warn({ outcome }, 'run stopped: the lease went to another instance');
+      return;
+    }
     if (outcome !== 'success') await disposeWorktree(delivery, job, outcome, log);
     finishSession(deps, job, outcome, detail, startedMs);
     if (outcome === 'success') job.clearSidecar();

@@ -44,6 +44,9 @@ export function sessionHooks(
   };
   return {
     completeStep(input): ToolResult {
+      if (job.holdsLease?.() === false) {
+        return errorResult('LEASE_LOST: another daemon instance runs this session now; stop here.');
+      }
       const result = continueWorkflow(deps.app, {
         continueToken: step.continueToken,
         intent: 'advance',

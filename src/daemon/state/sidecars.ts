@@ -39,6 +39,8 @@ export interface SidecarStore {
   save(session: DaemonSession, sidecar?: Sidecar | null): void;
   /** Every stored session, in acceptance order. */
   loadAll(): StoredSession[];
+  /** One stored session (the shared mode loads sessions another instance accepted). */
+  load?(sessionId: string): StoredSession | null;
   clearSidecar(sessionId: string): void;
   savePause(pause: { readonly dispatchPaused: boolean; readonly pausedTriggers: readonly string[] }): void;
   loadPause(): { dispatchPaused: boolean; pausedTriggers: string[] };
@@ -108,7 +110,7 @@ export function createSidecarStore(db: DaemonDb): SidecarStore {
   };
 }
 
-function withoutSecrets(sidecar: Sidecar): Sidecar {
+export function withoutSecrets(sidecar: Sidecar): Sidecar {
   const { dispatch } = sidecar;
   const trigger =
     dispatch.trigger === null
