@@ -1,7 +1,9 @@
 // store/ — durable sessions (docs/mcp-protocol.md §9, §10).
 //
-// - `SessionStore` (session-store.ts) is the contract app/ codes against; `openSqliteSessionStore({path, newEventId})`
-//   is today's implementation, one WAL file at `databasePath(resolveDataDir(env))`.
+// - `SessionStore` (session-store.ts) is the contract app/ codes against. `openSessionStore({databaseUrl, dataDir})`
+//   picks the implementation: `openSqliteSessionStore({path, newEventId})`, one WAL file at
+//   `databasePath(resolveDataDir(env))` (the default), or `openPostgresSessionStore({url})` for a postgres:// URL
+//   (postgres/: the optional pg-native driver, per-session advisory locks, PostgreSQL full-text search).
 // - One use case = one `store.transaction(sessionId, (tx) => …)`: BEGIN IMMEDIATE, commit when the callback returns,
 //   roll back and rethrow when it throws, `{ok: false, error: SessionLocked}` when another process held the lock
 //   beyond the wait budget. Read-only use cases use `store.read((r) => …)`.
@@ -15,6 +17,10 @@
 // Not allowed here: domain decisions (they belong to engine/ and app/), async work inside a transaction, and
 // catching errors other than the one lock timeout that becomes `SessionLocked`.
 export { databasePath, resolveDataDir } from './data-dir.js';
+export { isPostgresUrl, type OpenSessionStoreOptions, openSessionStore } from './open-store.js';
+export { MISSING_DRIVER as MISSING_POSTGRES_DRIVER, redactDatabaseUrl } from './postgres/connection.js';
+export type { PostgresSessionStore, PostgresSessionStoreOptions } from './postgres/postgres-session-store.js';
+export { openPostgresSessionStore } from './postgres/postgres-session-store.js';
 export type * from './session-store.js';
 export type { SqliteSessionStore, SqliteSessionStoreOptions, SqliteSettings } from './sqlite/sqlite-session-store.js';
 export { openSqliteSessionStore } from './sqlite/sqlite-session-store.js';

@@ -1,0 +1,152 @@
+// One synchronous PostgreSQL connection (the optional `pg-native` driver over libpq). The store's contract is
+// synchronous (session-store.ts), so the async `pg` driver cannot serve it. Statements are prepared on first use and
+// kept for the life of the connection; every error carries its SQLSTATE; the URL's password never reaches a message.
+import { createRequire } from 'node:module';
+
+/** A failed statement: the server's message and its SQLSTATE (for example `55P03` for a lock timeout). */
+export class PostgresError extends Error {
+  readonly sqlState: string | undefined;
+  constructor(message: string, sqlState: string | undefined) {
+    super(message);
+    this.name = 'PostgresError';
+    this.sqlState = sqlState;
+  }
+}
+
+type Param = string | number | null;
+export type Row = Record<string, unknown>;
+
+export interface Connection {
+  /** Runs a prepared statement (prepared on its first call under `name`) and returns its rows. */
+  run<R = Row>(name: string, sql: string, params?: readonly Param[]): R[];
+  /** Runs SQL text once, unprepared: with `params`, one statement; without, any number of them. */
+  query<R = Row>(sql: string, params?: readonly Param[]): R[];
+  /** Quotes a string as an SQL literal. */
+  literal(value: string): string;
+  close(): void;
+}
+
+/** The few members of pg-native's client this file uses (the consumer owns a narrow interface). */
+interface NativeClient {
+  connectSync(url: string): void;
+  querySync(sql: string, params?: readonly Param[]): Row[];
+  prepareSync(name: string, sql: string, paramCount: number): void;
+  executeSync(name: string, params: readonly Param[]): Row[];
+  escapeLiteral(value: string): string;
+  end(): void;
+  readonly pq: { resultErrorFields(): { sqlState?: string } | null };
+}
+type NativeClientClass = new (config: { types: TypeParsers }) => NativeClient;
+
+interface TypeParsers {
+  getTypeParser(oid: number): (text: string) => unknown;
+}
+
+export const MISSING_DRIVER =
+  'PostgreSQL support needs the optional pg-native driver: install libpq-dev (Debian) and run npm ci again';
+
+// int8 (counts, milliseconds) as numbers: every value the store keeps fits in 2^53. Everything else stays text.
+const NUMBER_OIDS = new Set([20, 21, 23, 700, 701]);
+const TYPES: TypeParsers = {
+  getTypeParser(oid) {
+    if (NUMBER_OIDS.has(oid)) return Number;
+    if (oid === 16) return (text) => text === 't';
+    return (text) => text;
+  },
+};
+
+/** Opens a connection to `url`. Throws MISSING_DRIVER without pg-native, and a redacted message if it cannot connect. */
+export function connect(url: string): Connection {
+  const Client = loadDriver();
+  const client = new Client({ types: TYPES });
+  try {
+    client.connectSync(url);
+  } catch (error) {
+    throw new Error(`Cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${redactIn(messageOf(error), url)}`);
+  }
+  // Server-side names are short (PostgreSQL cuts names at 63 bytes): one per distinct statement name here.
+  const prepared = new Map<string, string>();
+  const fail = (error: unknown): never => {
+    const sqlState = client.pq.resultErrorFields()?.sqlState;
+    throw new PostgresError(
+      redactIn(
+        messageOf(error)
+          .replace(/^ERROR:\s+/, '')
+          .trim(),
+        url,
+      ),
+      sqlState,
+    );
+  };
+  return {
+    run<R>(name: string, sql: string, params: readonly Param[] = []): R[] {
+      try {
+        let serverName = prepared.get(name);
+        if (serverName === undefined) {
+          serverName = `wr_${prepared.size}`;
+          client.prepareSync(serverName, sql, params.length);
+          prepared.set(name, serverName);
+        }
+        return client.executeSync(serverName, params) as R[];
+      } catch (error) {
+        return fail(error);
+      }
+    },
+    query<R>(sql: string, params?: readonly Param[]): R[] {
+      try {
+        return client.querySync(sql, params) as R[];
+      } catch (error) {
+        return fail(error);
+      }
+    },
+    literal: (value) => client.escapeLiteral(value),
+    close() {
+      client.end();
+      keepUntilClosed(client);
+    },
+  };
+}
+
+/** `postgres://user:***@host/db`: the URL with its password (user-info or `password` parameter) hidden. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
+}
+
+function redactIn(message: string, url: string): string {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {}
+  return password === '' ? message : message.split(password).join('***');
+}
+
+/**
+ * libpq's addon closes its socket watcher asynchronously (uv_close) but lets the client be garbage-collected at once;
+ * a collected client whose close is still queued crashes the process (`uv__finish_close` assertion). Closed clients are
+ * therefore kept a moment, until the event loop has run its close callbacks.
+ */
+function keepUntilClosed(client: NativeClient): void {
+  closing.add(client);
+  setTimeout(() => closing.delete(client), 1000).unref();
+}
+const closing = new Set<NativeClient>();
+
+function loadDriver(): NativeClientClass {
+  try {
+    return createRequire(import.meta.url)('pg-native') as NativeClientClass;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') throw new Error(MISSING_DRIVER);
+    throw new Error(`${MISSING_DRIVER} (${messageOf(error)})`);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
