@@ -7,7 +7,9 @@
 //   loads the tools, the use cases and the store only after it (src/mcp/server-base.ts);
 // - code reached only through `import()` (those tools and the app, the HTTP transport with Hono, commander) goes
 //   to chunks of its own, read when first needed;
-// - better-sqlite3 (a native addon, kept external) is required on first use instead of on start.
+// - better-sqlite3 (a native addon, kept external) is required on first use instead of on start;
+// - pg-native (the optional driver of the PostgreSQL store) needs nothing here: src/store/postgres/connection.ts loads
+//   it with createRequire() when a store opens a postgres:// URL, which esbuild leaves alone.
 import { rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isPostgresUrl, redactDatabaseUrl } from '../store/index.js';
 import type { WorkflowSourcesConfig } from '../workflow/sources.js';
 
 export type Env = { readonly [name: string]: string | undefined };
@@ -12,11 +13,14 @@ export interface AppConfig {
   readonly dataDir: string;
   /** `$WORKRAIL_KEYS_DIR`, default `<dataDir>/keys` (the token keyring). */
   readonly keysDir: string;
+  /** `$WORKRAIL_DATABASE_URL` (or `--database-url`): a PostgreSQL URL for the session store; unset: SQLite in dataDir. */
+  readonly databaseUrl: string | undefined;
 }
 
 /**
  * Reads WORKRAIL_HOME (default `$HOME/.workrail`), WORKFLOW_INCLUDE_BUNDLED/USER/PROJECT (default true; `false`,
- * `0`, `no`, `off` disable) and WORKFLOW_STORAGE_PATH (a `path.delimiter` list). `homeDir` is the fallback for HOME.
+ * `0`, `no`, `off` disable), WORKFLOW_STORAGE_PATH (a `path.delimiter` list) and WORKRAIL_DATABASE_URL. `homeDir` is
+ * the fallback for HOME. Throws, with the URL's password hidden, when WORKRAIL_DATABASE_URL is not a PostgreSQL URL.
  */
 export function loadConfig(env: Env, defaults: { readonly homeDir: string; readonly bundledDir: string }): AppConfig {
   const home = nonEmpty(env.HOME) ?? defaults.homeDir;
@@ -26,6 +30,7 @@ export function loadConfig(env: Env, defaults: { readonly homeDir: string; reado
     workrailHome,
     dataDir,
     keysDir: path.resolve(nonEmpty(env.WORKRAIL_KEYS_DIR) ?? path.join(dataDir, 'keys')),
+    databaseUrl: databaseUrl(env.WORKRAIL_DATABASE_URL),
     workflows: {
       workrailHome,
       bundledDir: defaults.bundledDir,
@@ -38,6 +43,16 @@ export function loadConfig(env: Env, defaults: { readonly homeDir: string; reado
         .map((entry) => path.resolve(entry.trim())),
     },
   };
+}
+
+function databaseUrl(value: string | undefined): string | undefined {
+  const url = nonEmpty(value)?.trim();
+  if (url === undefined) return undefined;
+  if (isPostgresUrl(url) && URL.canParse(url)) return url;
+  throw new Error(
+    `WORKRAIL_DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/database ` +
+      `(or unset, for the embedded SQLite store); got "${redactDatabaseUrl(url)}".`,
+  );
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

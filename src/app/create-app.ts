@@ -2,7 +2,7 @@
 // calls it and passes `deps` to the use cases.
 
 import os from 'node:os';
-import { databasePath, openSqliteSessionStore, type SessionStore } from '../store/index.js';
+import { openSessionStore, type SessionStore } from '../store/index.js';
 import { type Keyring, loadOrCreateKeyring } from '../tokens/index.js';
 import { bundledWorkflowsDir, CATALOG_RESCAN_MS, createWorkflowSources } from '../workflow/sources.js';
 import { type Env, loadConfig } from './config.js';
@@ -38,8 +38,9 @@ export function createApp(options: CreateAppOptions = {}): App {
     sources,
     ids,
     get store() {
-      store ??= openSqliteSessionStore({
-        path: databasePath(config.dataDir),
+      store ??= openSessionStore({
+        dataDir: config.dataDir,
+        ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
         ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
       });
       return store;

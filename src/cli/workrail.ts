@@ -10,17 +10,20 @@ import { registerList } from './commands/list.js';
 import { serve } from './commands/serve.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerValidate } from './commands/validate.js';
+import { withDatabaseUrlOption } from './database-url-option.js';
 import { type CliIo, type CommandContext, EXIT, processIo } from './io.js';
 import { isServeInvocation } from './serve-invocation.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Entry point of the `workrail` binary. Returns the process exit code: 0 ok, 1 failure, 2 usage error. */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  if (isServeInvocation(argv)) return serve(argv, io);
+export async function main(argv: readonly string[], callerIo: CliIo = processIo()): Promise<number> {
+  if (isServeInvocation(argv)) return serve(argv, callerIo);
 
   let exitCode: number = EXIT.ok;
   let app: App | undefined;
+  const program = new Command('workrail');
+  const io = withDatabaseUrlOption(program, callerIo);
   const context: CommandContext = {
     io,
     deps: () => {
@@ -32,7 +35,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     },
   };
 
-  const program = new Command('workrail')
+  program
     .description('Workflows that AI coding agents follow one step at a time.')
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')

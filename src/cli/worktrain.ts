@@ -13,19 +13,22 @@ import { registerSessions } from './commands/worktrain-sessions.js';
 import { registerStatus } from './commands/worktrain-status.js';
 import { registerTrigger } from './commands/worktrain-trigger.js';
 import { registerWorktree } from './commands/worktrain-worktree.js';
+import { withDatabaseUrlOption } from './database-url-option.js';
 import { type CliIo, processIo } from './io.js';
 
 /** Entry point of the `worktrain` binary. Returns the process exit code. */
 export async function main(
   argv: readonly string[],
-  io: CliIo = processIo(),
+  callerIo: CliIo = processIo(),
   untilStopped: () => Promise<void> = untilSignal,
 ): Promise<number> {
   let exitCode = 0;
   const setExitCode = (code: number) => {
     exitCode = Math.max(exitCode, code);
   };
-  const program = new Command('worktrain')
+  const program = new Command('worktrain');
+  const io = withDatabaseUrlOption(program, callerIo);
+  program
     .description('WorkTrain: runs WorkRail workflows autonomously from triggers.')
     .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()

@@ -21,11 +21,15 @@ const TTY_NOTE = `workrail: MCP server ready on stdio.
  */
 export async function serve(
   argv: readonly string[],
-  io: CliIo,
+  callerIo: CliIo,
   prepared: { readonly toolList?: readonly Tool[] } = {},
 ): Promise<number> {
-  const options = await parseFlags(argv, io);
+  const options = await parseFlags(argv, callerIo);
   if (options === null) return EXIT.usage;
+  const io: CliIo =
+    options.databaseUrl === undefined
+      ? callerIo
+      : { ...callerIo, env: { ...callerIo.env, WORKRAIL_DATABASE_URL: options.databaseUrl } };
   const logger = createLogger(io.env);
   let app: App | undefined;
   let loading: Promise<ToolCaller> | undefined;
@@ -74,6 +78,8 @@ interface ServeFlags {
   readonly http: boolean;
   readonly port: number;
   readonly host: string;
+  /** `--database-url`: becomes WORKRAIL_DATABASE_URL for the app. */
+  readonly databaseUrl?: string;
 }
 
 const DEFAULT_FLAGS: ServeFlags = { http: false, port: 3100, host: '127.0.0.1' };
@@ -81,16 +87,25 @@ const DEFAULT_FLAGS: ServeFlags = { http: false, port: 3100, host: '127.0.0.1' }
 async function parseFlags(argv: readonly string[], io: CliIo): Promise<ServeFlags | null> {
   // The usual start (no arguments, stdio) does without commander: loading it costs the start-up a few ms.
   if (argv.length === 0) return DEFAULT_FLAGS;
-  const { Command, CommanderError, InvalidArgumentError } = await import('commander');
+  const [{ Command, CommanderError, InvalidArgumentError }, { databaseUrlProblem }] = await Promise.all([
+    import('commander'),
+    import('../database-url-option.js'),
+  ]);
   const parsePort = (value: string): number => {
     const port = Number(value);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0–65535.');
     return port;
   };
+  const parseDatabaseUrl = (value: string): string => {
+    const problem = databaseUrlProblem(value);
+    if (problem !== null) throw new InvalidArgumentError(problem.replace(/^--database-url /, ''));
+    return value;
+  };
   const command = new Command('workrail')
     .option('--http', 'serve Streamable HTTP at /mcp instead of stdio')
     .option('--port <port>', 'HTTP port', parsePort, DEFAULT_FLAGS.port)
     .option('--host <host>', 'HTTP address (loopback by default)', DEFAULT_FLAGS.host)
+    .option('--database-url <url>', 'session store on PostgreSQL (sets WORKRAIL_DATABASE_URL)', parseDatabaseUrl)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
@@ -99,8 +114,13 @@ async function parseFlags(argv: readonly string[], io: CliIo): Promise<ServeFlag
     if (error instanceof CommanderError) return null;
     throw error;
   }
-  const flags = command.opts<{ http?: boolean; port: number; host: string }>();
-  return { http: flags.http === true, port: flags.port, host: flags.host };
+  const flags = command.opts<{ http?: boolean; port: number; host: string; databaseUrl?: string }>();
+  return {
+    http: flags.http === true,
+    port: flags.port,
+    host: flags.host,
+    ...(flags.databaseUrl === undefined ? {} : { databaseUrl: flags.databaseUrl }),
+  };
 }
 
 /** Settles on SIGINT or SIGTERM; `dispose()` removes the listeners so the default signal handling returns. */
