@@ -9,10 +9,19 @@ import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { SessionId } from '../../src/engine/events.js';
 import { EVENT_KINDS } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { unpackJson } from '../../src/store/sqlite/data-dictionary.js';
 import { dedupeHash } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+
+/** Rewrites a schema-8 database as schema 7 left it: event data as plain JSON. */
+function downgradeToSchemaSeven(db: Database.Database): void {
+  const rows = db.prepare('SELECT id, data FROM events').safeIntegers().all() as { id: bigint; data: string }[];
+  const write = db.prepare('UPDATE events SET data = ? WHERE id = ?');
+  for (const row of rows) write.run(JSON.stringify(unpackJson(JSON.parse(row.data))), row.id);
+  db.pragma('user_version = 7');
+}
 
 /** Rewrites a schema-7 database as schema 6 left it: a full-text index with columns and positions. */
 function downgradeToSchemaSix(db: Database.Database): void {
@@ -93,6 +102,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaSeven(db);
       downgradeToSchemaSix(db);
       downgradeToSchemaFive(db);
       const ids = db.prepare('SELECT id FROM events ORDER BY sk, seq').pluck().all() as number[];
@@ -179,7 +189,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(7);
+    expect(store.settings().schemaVersion).toBe(8);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -223,7 +233,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 and 7 (event keys, lean search index)', () => {
+describe('SQLite schema migrations 6 to 8 (event keys, lean search index, packed event data)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -240,6 +250,7 @@ describe('SQLite schema migrations 6 and 7 (event keys, lean search index)', () 
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaSeven(db);
       downgradeToSchemaSix(db);
       downgradeToSchemaFive(db);
     })();
@@ -247,7 +258,7 @@ describe('SQLite schema migrations 6 and 7 (event keys, lean search index)', () 
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(7);
+    expect(store.settings().schemaVersion).toBe(8);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -256,6 +267,7 @@ describe('SQLite schema migrations 6 and 7 (event keys, lean search index)', () 
     expect(after.search).toEqual(before.search);
     expect(after.projections).toEqual(before.projections);
     expect(ftsTableSql(path)).toContain('detail = none');
+    expect(rawEventData(path).some((data) => data.includes('"notesMarkdown"'))).toBe(false);
     const rebuilt = openSqliteSessionStore({ path });
     expect(rebuilt.rebuildProjections().ok).toBe(true);
     rebuilt.close();
@@ -322,6 +334,15 @@ function openRaw(path: string, sessionId: SessionId) {
       data: JSON.parse(r.data),
     }));
     return { events, projections: dumpProjections(path, ['ship', 'planned']) };
+  } finally {
+    db.close();
+  }
+}
+
+function rawEventData(path: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT data FROM events').pluck().all() as string[];
   } finally {
     db.close();
   }

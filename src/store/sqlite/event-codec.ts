@@ -4,7 +4,8 @@
 // - `event_id`, `run_id`, `node_id` and `dedupe_key` are NULL when they equal the value derived from the session and
 //   the data (see `derived`; for `run_id`, the session's run), '' when the envelope has no such field although one
 //   could be derived (always for a missing `run_id`), the value itself otherwise;
-// - `node_created` data leaves out `workflowHash` when it is the hash of the session's run.
+// - `node_created` data leaves out `workflowHash` when it is the hash of the session's run;
+// - the data JSON is packed (data-dictionary.ts, schema 8).
 // The session's run (id and workflow hash) is a fact of `session_keys`, written when `run_started` is appended, so
 // decoding never reads a projection. Decoding gives back exactly the event that was encoded.
 import { createHash } from 'node:crypto';
@@ -17,6 +18,7 @@ import {
   type SessionId,
 } from '../../engine/events.js';
 import type { WorkflowHash } from '../../workflow/types.js';
+import { packJson, unpackJson } from './data-dictionary.js';
 
 const KIND_CODES = new Map(EVENT_KINDS.map((kind, code) => [kind, code]));
 
@@ -40,12 +42,21 @@ export interface StoredEvent {
 }
 
 export function encodeEvent(event: SessionEvent, session: SessionKey): StoredEvent {
+  return encodeRow(event, session, packJson);
+}
+
+/** The row as schemas 3 to 7 stored it: data as plain JSON (for migration 3). */
+export function encodeEnvelope(event: SessionEvent, session: SessionKey): StoredEvent {
+  return encodeRow(event, session, (data) => data);
+}
+
+function encodeRow(event: SessionEvent, session: SessionKey, pack: (data: unknown) => unknown): StoredEvent {
   const d = derived(event.kind, event.data, event.seq, session, event.runId);
   return {
     seq: event.seq,
     kind: kindCode(event.kind),
     at_ms: event.atMs,
-    data: JSON.stringify(packData(event, session)),
+    data: JSON.stringify(pack(packData(event, session))),
     event_id: column(event.eventId, d.eventId),
     // Not column(): a run-less event stays run-less after the session gets its run.
     run_id: event.runId === undefined ? '' : event.runId === session.runId ? null : event.runId,
@@ -57,7 +68,7 @@ export function encodeEvent(event: SessionEvent, session: SessionKey): StoredEve
 export function decodeEvent(row: StoredEvent, session: SessionKey): SessionEvent {
   const kind = EVENT_KINDS[row.kind];
   if (kind === undefined) throw new Error(`unknown stored event kind ${row.kind}`);
-  const data = unpackData(kind, JSON.parse(row.data) as Record<string, unknown>, session);
+  const data = unpackData(kind, unpackJson(JSON.parse(row.data)) as Record<string, unknown>, session);
   const runId = value(row.run_id, session.runId ?? undefined);
   const d = derived(kind, data, row.seq, session, runId);
   const nodeId = value(row.node_id, d.nodeId);

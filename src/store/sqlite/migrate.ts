@@ -11,6 +11,7 @@ import * as slimmerNodesAndTokens from './migrations/0004-slimmer-nodes-and-toke
 import * as nodeStateInEvents from './migrations/0005-node-state-in-events.js';
 import * as eventKeys from './migrations/0006-event-keys.js';
 import * as leanSearchIndex from './migrations/0007-lean-search-index.js';
+import * as packedEventData from './migrations/0008-packed-event-data.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   nodeStateInEvents,
   eventKeys,
   leanSearchIndex,
+  packedEventData,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/events.js';
 import type { JsonObject } from '../../workflow/types.js';
+import { dataPath, unpackJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
 
 /** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
@@ -156,7 +157,7 @@ function titleFromContext(context: JsonObject): string | null {
 function earliestNotesLine(s: Statements, sessionId: string): string | null {
   const row = s.earliestNotes.get(sessionId) as { data: string } | undefined;
   if (row === undefined) return null;
-  return firstLine((JSON.parse(row.data) as { notesMarkdown: string }).notesMarkdown);
+  return firstLine((unpackJson(JSON.parse(row.data)) as { notesMarkdown: string }).notesMarkdown);
 }
 
 function firstLine(markdown: string): string | null {
@@ -212,7 +213,7 @@ function prepare(db: Database.Database) {
     earliestNotes: db.prepare(
       `SELECT e.data FROM session_keys k JOIN events e
          ON e.kind = ${kindCode('output_appended')} AND e.id >= k.sk << 32 AND e.id < (k.sk + 1) << 32
-       WHERE k.session_id = ? AND json_extract(e.data, '$.channel') = 'notes' ORDER BY e.id LIMIT 1`,
+       WHERE k.session_id = ? AND json_extract(e.data, '${dataPath('channel')}') = 'notes' ORDER BY e.id LIMIT 1`,
     ),
     upsertContext: db.prepare(
       `INSERT INTO contexts (node_id, session_id, seq) VALUES (?, ?, ?)

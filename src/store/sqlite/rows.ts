@@ -13,6 +13,7 @@ import type {
   StoredRun,
   TokenRecord,
 } from '../session-store.js';
+import { unpackJson, unpackString } from './data-dictionary.js';
 
 export interface SessionRow {
   session_id: SessionId;
@@ -119,7 +120,7 @@ export function toNode(row: NodeRow): StoredNode {
     nodeKind: row.node_kind,
     parentNodeId: row.parent_node_id,
     workflowHash: row.workflow_hash,
-    state: JSON.parse(row.state) as StoredNode['state'],
+    state: unpackJson(JSON.parse(row.state)) as StoredNode['state'],
     createdAtMs: row.created_at_ms,
     seq: row.created_seq,
   };
@@ -162,7 +163,7 @@ export function toSummary(row: SummaryRow): SessionSummary {
     workflowId: row.workflow_id,
     workflowHash: row.workflow_hash,
     preferredTipNodeId: row.preferred_tip_node_id,
-    pendingStepId: isComplete ? null : row.pending_step_id,
+    pendingStepId: isComplete || row.pending_step_id === null ? null : unpackString(row.pending_step_id),
     isComplete,
   };
 }

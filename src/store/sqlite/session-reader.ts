@@ -18,6 +18,7 @@ import type {
   StoredNode,
   UnhealthyReason,
 } from '../session-store.js';
+import { dataPath, unpackJson } from './data-dictionary.js';
 import { decodeEvent, kindCode, type SessionKey, type StoredEvent, sessionRange } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import {
@@ -169,7 +170,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
 
   const nodeContext = (nodeId: NodeId): JsonObject | null => {
     const row = q.nodeContext.get(nodeId) as { context: string } | undefined;
-    return row === undefined ? null : (JSON.parse(row.context) as JsonObject);
+    return row === undefined ? null : (unpackJson(JSON.parse(row.context)) as JsonObject);
   };
 
   const loadNode = (sessionId: SessionId, nodeId: NodeId): LoadNodeResult => {
@@ -344,10 +345,11 @@ function unhealthy(kind: UnhealthyReason['kind'], reason: string): { kind: 'unhe
  * A node's engine state (JSON text), read from its `node_created` event (migration 5): NULL when that event is missing,
  * is not the node's creation, or holds no JSON object as state.
  */
-const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '$.state') = 'object' THEN json_extract(e.data, '$.state') END
+const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '${dataPath('state')}') = 'object'
+                                 THEN json_extract(e.data, '${dataPath('state')}') END
    FROM session_keys k JOIN events e ON e.id = (k.sk << 32) | n.created_seq
    WHERE k.session_id = n.session_id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
-     AND json_extract(e.data, '$.nodeId') = n.node_id)`;
+     AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
 
 /** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
 const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = n.session_id), '')`;
@@ -356,7 +358,7 @@ const SUMMARY_SELECT = `
   SELECT s.session_id, s.workspace_path, s.created_at_ms, s.last_activity_ms, s.title, s.goal, s.repo_root,
          s.repo_root_hash, s.git_branch, s.git_head_sha, s.run_id, r.workflow_id, r.workflow_hash,
          coalesce(r.is_complete, 0) AS is_complete, r.preferred_tip_node_id,
-         json_extract(${NODE_STATE}, '$.pendingStepId') AS pending_step_id
+         json_extract(${NODE_STATE}, '${dataPath('pendingStepId')}') AS pending_step_id
   FROM sessions s
   LEFT JOIN runs r ON r.session_id = s.session_id
   LEFT JOIN nodes n ON n.node_id = r.preferred_tip_node_id`;
@@ -380,7 +382,7 @@ function prepare(db: Database.Database) {
     node: db.prepare(
       `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash,
               ${NODE_STATE} AS state, n.created_seq, n.created_at_ms, n.advance_children,
-              coalesce(json_extract(${NODE_STATE}, '$.kind'), '') IN ('pending', 'complete') AS state_ok,
+              coalesce(json_extract(${NODE_STATE}, '${dataPath('kind')}'), '') IN ('pending', 'complete') AS state_ok,
               (n.parent_node_id IS NULL OR p.node_id IS NOT NULL) AS parent_ok
        FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id WHERE n.node_id = ?`,
     ),
@@ -396,12 +398,13 @@ function prepare(db: Database.Database) {
       .pluck(),
     nodeWithoutState: db.prepare(
       `SELECT n.node_id FROM nodes n WHERE n.session_id = ?
-         AND coalesce(json_extract(${NODE_STATE}, '$.kind'), '') NOT IN ('pending', 'complete')
+         AND coalesce(json_extract(${NODE_STATE}, '${dataPath('kind')}'), '') NOT IN ('pending', 'complete')
        LIMIT 1`,
     ),
     danglingEdge: db.prepare(
       `SELECT e.from_node_id, e.to_node_id
-       FROM (SELECT json_extract(data, '$.fromNodeId') AS from_node_id, json_extract(data, '$.toNodeId') AS to_node_id
+       FROM (SELECT json_extract(data, '${dataPath('fromNodeId')}') AS from_node_id,
+                    json_extract(data, '${dataPath('toNodeId')}') AS to_node_id
              FROM events WHERE kind = ${kindCode('edge_created')} AND ${inRange}) e
          LEFT JOIN nodes a ON a.node_id = e.from_node_id LEFT JOIN nodes b ON b.node_id = e.to_node_id
        WHERE a.node_id IS NULL OR b.node_id IS NULL LIMIT 1`,
@@ -433,7 +436,7 @@ function prepare(db: Database.Database) {
        FROM events e JOIN session_keys k ON k.sk = e.id >> 32 WHERE e.dedupe_hash = ? AND e.kind = ?`,
     ),
     nodeContext: db.prepare(
-      `SELECT json_extract(e.data, '$.context') AS context FROM nodes n
+      `SELECT json_extract(e.data, '${dataPath('context')}') AS context FROM nodes n
          JOIN session_keys k ON k.session_id = n.session_id
          JOIN events e ON e.id = (k.sk << 32) | n.context_seq
        WHERE n.node_id = ?`,

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../../src/engine/events.js';
 import { openSqliteSessionStore, type SqliteSessionStore } from '../../../src/store/index.js';
+import { dataPath } from '../../../src/store/sqlite/data-dictionary.js';
 import * as initialSchema from '../../../src/store/sqlite/migrations/0001-initial.js';
 import { counterIds, recordRealisticSession } from '../../fixtures/store/session-script.js';
 import { dumpProjections } from '../../support/projection-dump.js';
@@ -57,8 +58,9 @@ function sqliteHarness(): StoreHarness {
         if (how === 'deleted_node') db.prepare('DELETE FROM nodes WHERE node_id = ?').run(nodes[1]);
         if (how === 'dangling_edge') {
           // Edges are read from their edge_created events (schema 6).
-          const edge = `UPDATE events SET data = json_set(data, '$.toNodeId', 'node_ghost')
-            WHERE kind = 4 AND id >> 32 = ? AND json_extract(data, '$.toNodeId') = ?`;
+          const to = dataPath('toNodeId');
+          const edge = `UPDATE events SET data = json_set(data, '${to}', 'node_ghost')
+            WHERE kind = 4 AND id >> 32 = ? AND json_extract(data, '${to}') = ?`;
           db.prepare(edge).run(sk, nodes[4]);
         }
         if (how === 'missing_workflow') db.prepare('DELETE FROM workflows').run();
@@ -81,7 +83,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 7,
+      schemaVersion: 8,
     });
     store.close();
   });
@@ -92,7 +94,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(7);
+    expect(second.settings().schemaVersion).toBe(8);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -176,7 +178,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(7);
+    expect(store.settings().schemaVersion).toBe(8);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',

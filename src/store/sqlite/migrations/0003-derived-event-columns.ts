@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import type { RunId, SessionId } from '../../../engine/events.js';
 import { EVENT_KINDS } from '../../../engine/events.js';
 import type { WorkflowHash } from '../../../workflow/types.js';
-import { encodeEvent } from '../event-codec.js';
+import { encodeEnvelope } from '../event-codec.js';
 
 export const version = 3;
 
@@ -71,8 +71,8 @@ CREATE TABLE events_v3 (
         dedupeKey: row.dedupe_key,
         atMs: row.at_ms,
         data: JSON.parse(row.data),
-      } as Parameters<typeof encodeEvent>[0];
-      const s = encodeEvent(event, session);
+      } as Parameters<typeof encodeEnvelope>[0];
+      const s = encodeEnvelope(event, session);
       insert.run(
         row.id,
         row.sk,

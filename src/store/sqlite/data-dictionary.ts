@@ -1,0 +1,127 @@
+// How event data is packed into `events.data` (schema 8): the same JSON with the field names of the §10 events
+// replaced by one-letter codes, and long lowercase hex strings (digests) written as base64url. The mapping is
+// context-free (every key and string is packed the same way wherever it sits), so any subtree unpacks on its own
+// (a node's state, a context) and SQL reaches a field through `dataPath`. Packing keeps key order: codes are
+// letters, never integer-like keys that JavaScript would move to the front.
+// - a key in DATA_KEYS becomes its code; a user key that is itself one letter, or starts with `~`, gets a `~` prefix;
+// - a string of 16+ lowercase hex digits (even length) becomes `~h` + base64url; a string starting with `~` gets a `~`
+//   prefix.
+
+/**
+ * Append-only: a key's code is the letter at its index in CODE_LETTERS. `nodeId` and `state` stay spelled out, so a
+ * node's state is still found at `$.state` of its `node_created` event by anyone reading the file with SQL.
+ */
+const DATA_KEYS = [
+  'fromNodeId',
+  'toNodeId',
+  'attemptId',
+  'kind',
+  'nodeKind',
+  'parentNodeId',
+  'pendingStepId',
+  'cursor',
+  'loop',
+  'loopId',
+  'iteration',
+  'bodyIndex',
+  'count',
+  'itemsLength',
+  'completedCount',
+  'gate',
+  'stepId',
+  'gateKind',
+  'edgeKind',
+  'cause',
+  'outcome',
+  'response',
+  'inputDigest',
+  'digest',
+  'blockers',
+  'code',
+  'pointer',
+  'message',
+  'channel',
+  'notesMarkdown',
+  'artifact',
+  'entries',
+  'reason',
+  'context',
+  'source',
+  'workflowHash',
+  'checkpointNodeId',
+  'finalNodeId',
+  'durationMs',
+  'git',
+  'startSha',
+  'endSha',
+  'branch',
+  'commitShas',
+  'valid',
+  'issues',
+  'suggestions',
+  'contractRef',
+  'key',
+  'value',
+] as const;
+const CODE_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+const CODE_OF = new Map<string, string>(DATA_KEYS.map((key, i) => [key, CODE_LETTERS[i]!]));
+const KEY_OF = new Map<string, string>(DATA_KEYS.map((key, i) => [CODE_LETTERS[i]!, key]));
+const HEX = /^(?:[0-9a-f]{2}){8,}$/;
+
+/** The JSON path (`$.a.b`) of a field inside packed data. */
+export function dataPath(...keys: ((typeof DATA_KEYS)[number] | 'nodeId' | 'state')[]): string {
+  return `$.${keys.map((key) => CODE_OF.get(key) ?? key).join('.')}`;
+}
+
+export function packJson(value: unknown): unknown {
+  if (typeof value === 'string') return packString(value);
+  if (Array.isArray(value)) return value.map(packJson);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) setOwn(out, packKey(key), packJson(field));
+  return out;
+}
+
+export function unpackJson(value: unknown): unknown {
+  if (typeof value === 'string') return unpackString(value);
+  if (Array.isArray(value)) return value.map(unpackJson);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) setOwn(out, unpackKey(key), unpackJson(field));
+  return out;
+}
+
+export function unpackString(value: string): string {
+  if (value[0] !== '~') return value;
+  if (value[1] === '~') return value.slice(1);
+  if (value[1] === 'h') return Buffer.from(value.slice(2), 'base64url').toString('hex');
+  throw new Error(`packed event data holds an unknown string form ${JSON.stringify(value.slice(0, 8))}`);
+}
+
+function packString(value: string): string {
+  if (value[0] === '~') return `~${value}`;
+  if (value.length >= 16 && HEX.test(value)) return `~h${Buffer.from(value, 'hex').toString('base64url')}`;
+  return value;
+}
+
+function packKey(key: string): string {
+  const code = CODE_OF.get(key);
+  if (code !== undefined) return code;
+  if (key[0] === '~' || (key.length === 1 && CODE_LETTERS.includes(key))) return `~${key}`;
+  return key;
+}
+
+function unpackKey(key: string): string {
+  if (key[0] === '~') return key.slice(1);
+  if (key.length !== 1 || !CODE_LETTERS.includes(key)) return key;
+  const name = KEY_OF.get(key);
+  if (name === undefined) throw new Error(`packed event data holds an unknown key code ${JSON.stringify(key)}`);
+  return name;
+}
+
+/** `__proto__` is a plain key in JSON; assignment would set the prototype instead. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true });
+  else target[key] = value;
+}
