@@ -7,12 +7,14 @@ import { appBenchmarks } from './app.js';
 import { consoleBenchmarks } from './console.js';
 import { type BenchModule, type BenchResult, measure } from './harness.js';
 import { mcpBenchmarks } from './mcp.js';
+import { postgresBenchmarks } from './postgres.js';
 import { workflowBenchmarks } from './workflow.js';
 import { worktrainBenchmarks } from './worktrain.js';
 
 const MODULES: readonly BenchModule[] = [
   workflowBenchmarks,
   mcpBenchmarks,
+  postgresBenchmarks,
   consoleBenchmarks,
   worktrainBenchmarks,
   appBenchmarks,
