@@ -121,6 +121,35 @@ describe('SQLite session store', () => {
   });
 });
 
+describe('SQLite event data packing (schema 8)', () => {
+  it('gives back every event exactly, whatever keys and strings the data holds', () => {
+    const path = tempDbPath();
+    const store = open(path);
+    const s = recordRealisticSession(store, 1, 10_000);
+    const context = JSON.parse(
+      `{"10":"ten","a":"~","~b":"~~c","kind":"${'0f'.repeat(16)}","__proto__":{"state":"ABCDEF0123456789"},` +
+        `"nodeId":"${'ab'.repeat(7)}","digest":"${'a'.repeat(17)}","nested":[{"fromNodeId":"~h"}]}`,
+    );
+    const appended = store.transaction(s.sessionId, (tx) =>
+      tx.appendEvents(s.sessionId, [
+        {
+          kind: 'context_set',
+          dedupeKey: 'context:packing',
+          atMs: 20_000,
+          data: { nodeId: s.node('n1'), context, source: 'agent_delta' },
+        },
+      ]),
+    );
+    expect(appended.ok).toBe(true);
+    const events = store.read((r) => r.listEvents(s.sessionId));
+    expect(JSON.stringify(events.at(-1)?.data)).toBe(
+      JSON.stringify({ nodeId: s.node('n1'), context, source: 'agent_delta' }),
+    );
+    expect(store.read((r) => r.nodeContext(s.node('n1')))).toEqual(context);
+    store.close();
+  });
+});
+
 const FTS_PROBES = ['login', 'checkout', 'heading', 'backoff', 'planned', 'fix', 'acme', 'verified'];
 
 describe('SQLite change counter', () => {
