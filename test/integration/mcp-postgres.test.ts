@@ -95,4 +95,30 @@ describe('the workrail binary on PostgreSQL', () => {
     expect((failed as { stderr: string }).stderr).toContain('mysql://me:***@db/x');
     expect((failed as { stderr: string }).stderr).not.toContain('hunter2');
   });
+
+  it('refuses a WORKRAIL_DATABASE_URL that is not PostgreSQL with a precise message, without its password', async () => {
+    const env = { ...process.env, ...testEnv({ WORKRAIL_DATABASE_URL: 'mysql://me:hunter2@db/x' }) };
+    const failed = await run(process.execPath, [BIN, 'sessions', 'list'], { env }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toContain('WORKRAIL_DATABASE_URL must be a PostgreSQL URL');
+    expect((failed as { stderr: string }).stderr).toContain('mysql://me:***@db/x');
+    expect((failed as { stderr: string }).stderr).not.toContain('hunter2');
+  });
+
+  it('never loads the pg-native driver on the SQLite store', async () => {
+    const storeModule = new URL('../../dist/store/index.js', import.meta.url).href;
+    const script = `
+      import { createRequire } from 'node:module';
+      const { openSessionStore } = await import(${JSON.stringify(storeModule)});
+      const store = openSessionStore({ dataDir: process.env.DATA_DIR });
+      store.transaction(null, (tx) => tx.rememberRoot('/w', 1));
+      store.close();
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((m) => /pg-native|libpq/.test(m));
+      process.stdout.write(JSON.stringify(loaded));`;
+    const env = { ...process.env, DATA_DIR: testEnv().WORKRAIL_DATA_DIR! };
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env });
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
 });
