@@ -23,6 +23,11 @@ export interface Connection {
   query<R = Row>(sql: string, params?: readonly Param[]): R[];
   /** Quotes a string as an SQL literal. */
   literal(value: string): string;
+  /**
+   * Runs `sql` (no transaction open) like `query`; if the connection turns out to be lost (a server restart, a
+   * network cut), connects again and runs it once more. Throws, redacted, if the server cannot be reached.
+   */
+  queryReconnecting<R = Row>(sql: string): R[];
   close(): void;
 }
 
@@ -34,13 +39,16 @@ interface NativeClient {
   executeSync(name: string, params: readonly Param[]): Row[];
   escapeLiteral(value: string): string;
   end(): void;
-  readonly pq: { resultErrorFields(): { sqlState?: string } | null };
+  readonly pq: { resultErrorFields(): { sqlState?: string } | null; transactionStatus(): number };
 }
 type NativeClientClass = new (config: { types: TypeParsers }) => NativeClient;
 
 interface TypeParsers {
   getTypeParser(oid: number): (text: string) => unknown;
 }
+
+/** libpq's PQTRANS_UNKNOWN: the connection is bad. */
+const CONNECTION_LOST = 4;
 
 export const MISSING_DRIVER =
   'PostgreSQL support needs the optional pg-native driver: install libpq-dev (Debian) and run npm ci again';
@@ -58,12 +66,17 @@ const TYPES: TypeParsers = {
 /** Opens a connection to `url`. Throws MISSING_DRIVER without pg-native, and a redacted message if it cannot connect. */
 export function connect(url: string): Connection {
   const Client = loadDriver();
-  const client = new Client({ types: TYPES });
-  try {
-    client.connectSync(url);
-  } catch (error) {
-    throw new Error(`Cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${redactIn(messageOf(error), url)}`);
-  }
+  const open = (): NativeClient => {
+    const opened = new Client({ types: TYPES });
+    try {
+      opened.connectSync(url);
+      return opened;
+    } catch (error) {
+      keepUntilClosed(opened);
+      throw new Error(`Cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${redactIn(messageOf(error), url)}`);
+    }
+  };
+  let client = open();
   // Server-side names are short (PostgreSQL cuts names at 63 bytes): one per distinct statement name here.
   const prepared = new Map<string, string>();
   const fail = (error: unknown): never => {
@@ -100,6 +113,23 @@ export function connect(url: string): Connection {
       }
     },
     literal: (value) => client.escapeLiteral(value),
+    queryReconnecting<R>(sql: string): R[] {
+      const lost = () => client.pq.transactionStatus() === CONNECTION_LOST;
+      const reconnect = () => {
+        client.end();
+        keepUntilClosed(client);
+        client = open();
+        prepared.clear();
+      };
+      if (lost()) reconnect();
+      try {
+        return this.query<R>(sql);
+      } catch (error) {
+        if (!lost()) throw error;
+        reconnect();
+        return this.query<R>(sql);
+      }
+    },
     close() {
       client.end();
       keepUntilClosed(client);

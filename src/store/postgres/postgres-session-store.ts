@@ -56,7 +56,7 @@ export function openPostgresSessionStore(options: PostgresSessionStoreOptions): 
       ? `pg_advisory_xact_lock(${GLOBAL_KEY})`
       : `pg_advisory_xact_lock_shared(${GLOBAL_KEY}), pg_advisory_xact_lock(${sessionKey(db, sessionId)})`;
     try {
-      db.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockWaitMs))}; SELECT ${locks}`);
+      db.queryReconnecting(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockWaitMs))}; SELECT ${locks}`);
       return true;
     } catch (error) {
       db.query('ROLLBACK');
@@ -87,7 +87,7 @@ export function openPostgresSessionStore(options: PostgresSessionStoreOptions): 
       return inTransaction(sessionId, false, () => fn(tx));
     },
     read(fn) {
-      db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      db.queryReconnecting('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         return fn(reader as SessionReader);
       } finally {
@@ -95,7 +95,7 @@ export function openPostgresSessionStore(options: PostgresSessionStoreOptions): 
       }
     },
     changeCounter() {
-      return db.run<{ counter: number }>('changeCounter', CHANGE_COUNTER)[0]!.counter;
+      return db.queryReconnecting<{ counter: number }>(CHANGE_COUNTER)[0]!.counter;
     },
     rebuildProjections() {
       return inTransaction(null, true, () => {

@@ -223,6 +223,29 @@ describe('PostgreSQL session store: concurrency', () => {
   });
 });
 
+describe('PostgreSQL session store: connection', () => {
+  it('connects again when the server dropped its connection between calls', async () => {
+    const url = await freshDatabaseUrl();
+    const store = open(url);
+    try {
+      startSession(store);
+      const dropOthers = `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                          WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+      raw(url, (db) => db.querySync(dropOthers));
+      expect(store.read((r) => r.listEvents(S))).toHaveLength(7);
+      raw(url, (db) => db.querySync(dropOthers));
+      expect(store.transaction(S, (tx) => tx.appendEvents(S, firstAdvance()).length)).toEqual({
+        ok: true,
+        value: firstAdvance().length,
+      });
+      raw(url, (db) => db.querySync(dropOthers));
+      expect(typeof store.changeCounter()).toBe('number');
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('PostgreSQL session store: schema', () => {
   it('applies the migrations once, even when processes open an empty database at the same moment', async () => {
     const url = await freshDatabaseUrl();
