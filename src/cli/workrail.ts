@@ -9,6 +9,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerList } from './commands/list.js';
 import { serve } from './commands/serve.js';
 import { registerSessions } from './commands/sessions.js';
+import { registerStore } from './commands/store.js';
 import { registerValidate } from './commands/validate.js';
 import { withDatabaseUrlOption } from './database-url-option.js';
 import { type CliIo, type CommandContext, EXIT, processIo } from './io.js';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], callerIo: CliIo = processIo(
   registerList(program, context);
   registerInspect(program, context);
   registerSessions(program, context);
+  registerStore(program, context);
   registerConsole(program, context);
   registerDemo(program, context);
 
