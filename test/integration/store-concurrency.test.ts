@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionId } from '../../src/engine/events.js';
 import { openSqliteSessionStore, type SqliteSessionStore } from '../../src/store/index.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
 import { counterIds, recordRealisticSession } from '../fixtures/store/session-script.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -82,7 +83,8 @@ describe('SQLite store across processes', () => {
   it('several processes opening a new database at once migrate it exactly once and all work', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'workrail-open-')), 'data', 'workrail.db');
     const outputs = await Promise.all(Array.from({ length: 5 }, () => openInChild(path)));
-    for (const out of outputs) expect(JSON.parse(out)).toMatchObject({ journalMode: 'wal', schemaVersion: 5 });
+    for (const out of outputs)
+      expect(JSON.parse(out)).toMatchObject({ journalMode: 'wal', schemaVersion: SCHEMA_VERSION });
     const store = openSqliteSessionStore({ path, newEventId: counterIds().event });
     expect(store.read((r) => r.listRoots())).toHaveLength(5);
     store.close();
@@ -127,10 +129,10 @@ describe('SQLite store across processes', () => {
     const s = recordRealisticSession(store, 1, 10_000);
     const before = store.read((r) => ({ load: r.loadSession(s.sessionId), events: r.listEvents(s.sessionId) }));
     const sql = `
-      INSERT INTO events (sk, seq, event_id, kind, dedupe_key, at_ms, data)
-        SELECT sk, 1000, 'evt_half', 'decision_trace_appended', 'half', 1, '{}' FROM session_keys;
+      INSERT INTO events (id, kind, event_id, dedupe_key, at_ms, data)
+        SELECT (sk << 32) | 1000, 10, 'evt_half', 'half', 1, '{}' FROM session_keys;
       UPDATE sessions SET last_seq = 1000;
-      DELETE FROM tokens;`;
+      DELETE FROM token_records;`;
     const holder = await holdLock(path, sql, null);
     holder.kill('SIGKILL');
     await exited(holder);

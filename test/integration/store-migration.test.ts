@@ -15,6 +15,22 @@ import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-deri
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
+/** Rewrites a schema-9 database as schema 8 left it: token rows with their session, node id and kind as text. */
+function downgradeToSchemaEight(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE tokens_v8 (
+      token TEXT PRIMARY KEY, kind TEXT NOT NULL, session_id TEXT NOT NULL, run_id TEXT, node_id TEXT NOT NULL,
+      attempt_id TEXT, workflow_hash TEXT, created_at_ms INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO tokens_v8
+      SELECT v.token, v.kind, v.session_id, t.run_id, v.node_id, v.attempt_id, t.workflow_hash, v.created_at_ms
+      FROM tokens v JOIN token_records t USING (token);
+    DROP VIEW tokens;
+    DROP TABLE token_records;
+    ALTER TABLE tokens_v8 RENAME TO tokens;
+    CREATE INDEX tokens_by_node ON tokens (node_id, kind);`);
+  db.pragma('user_version = 8');
+}
+
 /** Rewrites a schema-8 database as schema 7 left it: event data as plain JSON. */
 function downgradeToSchemaSeven(db: Database.Database): void {
   const rows = db.prepare('SELECT id, data FROM events').safeIntegers().all() as { id: bigint; data: string }[];
@@ -102,6 +118,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaEight(db);
       downgradeToSchemaSeven(db);
       downgradeToSchemaSix(db);
       downgradeToSchemaFive(db);
@@ -189,7 +206,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(8);
+    expect(store.settings().schemaVersion).toBe(9);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -233,7 +250,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 8 (event keys, lean search index, packed event data)', () => {
+describe('SQLite schema migrations 6 to 9 (event keys, lean search index, packed event data, token records)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -250,6 +267,7 @@ describe('SQLite schema migrations 6 to 8 (event keys, lean search index, packed
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaEight(db);
       downgradeToSchemaSeven(db);
       downgradeToSchemaSix(db);
       downgradeToSchemaFive(db);
@@ -258,7 +276,7 @@ describe('SQLite schema migrations 6 to 8 (event keys, lean search index, packed
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(8);
+    expect(store.settings().schemaVersion).toBe(9);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -266,6 +284,7 @@ describe('SQLite schema migrations 6 to 8 (event keys, lean search index, packed
     expect(after.session).toEqual(before.session);
     expect(after.search).toEqual(before.search);
     expect(after.projections).toEqual(before.projections);
+    expect(after.tokens).toEqual(before.tokens);
     expect(ftsTableSql(path)).toContain('detail = none');
     expect(rawEventData(path).some((data) => data.includes('"notesMarkdown"'))).toBe(false);
     const rebuilt = openSqliteSessionStore({ path });
@@ -298,6 +317,7 @@ function readThroughStore(path: string, sessionId: SessionId) {
       outputs: r.listOutputs(sessionId),
       session: r.loadSession(sessionId),
       // bm25 scores depend on the index's history (deleted rows count until segments merge): compare the order only.
+      tokens: r.listTokens(sessionId),
       search: r.searchSessions('ship planned', 5).map((m) => m.sessionId),
       projections: dumpProjections(path, FTS_PROBES),
     }));

@@ -12,6 +12,7 @@ import * as nodeStateInEvents from './migrations/0005-node-state-in-events.js';
 import * as eventKeys from './migrations/0006-event-keys.js';
 import * as leanSearchIndex from './migrations/0007-lean-search-index.js';
 import * as packedEventData from './migrations/0008-packed-event-data.js';
+import * as tokenRecords from './migrations/0009-token-records.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   eventKeys,
   leanSearchIndex,
   packedEventData,
+  tokenRecords,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

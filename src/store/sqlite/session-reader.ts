@@ -21,6 +21,7 @@ import type {
 import { dataPath, unpackJson } from './data-dictionary.js';
 import { decodeEvent, kindCode, type SessionKey, type StoredEvent, sessionRange } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
+import { TOKEN_KIND_CODES } from './migrations/0009-token-records.js';
 import {
   type MetricsRow,
   type NodeRow,
@@ -237,13 +238,15 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
       return row === undefined ? null : toTokenRecord(row);
     },
     listTokens(sessionId) {
-      return (q.sessionTokens.all(sessionId) as TokenRow[]).map(toTokenRecord);
+      const key = keyOf(sessionId);
+      if (key === null) return [];
+      return (q.sessionTokens.all(...key.range) as TokenRow[]).map(toTokenRecord);
     },
     locateToken(token) {
       return (q.locateToken.get(token) as { sessionId: SessionId; workspacePath: string } | undefined) ?? null;
     },
     findTokenFor(kind: TokenKind, nodeId: NodeId, attemptId: AttemptId | null) {
-      const row = q.tokenFor.get(nodeId, kind, attemptId) as { token: Token } | undefined;
+      const row = q.tokenFor.get(nodeId, TOKEN_KIND_CODES[kind], attemptId) as { token: Token } | undefined;
       return row?.token ?? null;
     },
     findAdvance(nodeId, attemptId): RecordedAdvance | null {
@@ -441,24 +444,20 @@ function prepare(db: Database.Database) {
          JOIN events e ON e.id = (k.sk << 32) | n.context_seq
        WHERE n.node_id = ?`,
     ),
-    token: db.prepare(
-      `SELECT t.token, t.kind, t.session_id, coalesce(t.run_id, r.run_id) AS run_id, t.node_id, t.attempt_id,
-              coalesce(t.workflow_hash, r.workflow_hash, '') AS workflow_hash, t.created_at_ms
-       FROM tokens t LEFT JOIN runs r ON r.session_id = t.session_id WHERE t.token = ?`,
-    ),
-    // Through nodes, whose session index avoids a tokens index of its own.
+    token: db.prepare('SELECT * FROM tokens WHERE token = ?'),
+    // The view's columns over the session's node range of `token_records_by_node`.
     sessionTokens: db.prepare(
-      `SELECT t.token, t.kind, t.session_id, coalesce(t.run_id, r.run_id) AS run_id, t.node_id, t.attempt_id,
-              coalesce(t.workflow_hash, r.workflow_hash, '') AS workflow_hash, t.created_at_ms
-       FROM nodes n JOIN tokens t ON t.node_id = n.node_id LEFT JOIN runs r ON r.session_id = t.session_id
-       WHERE n.session_id = ? ORDER BY t.created_at_ms, t.token`,
+      `SELECT v.* FROM token_records t JOIN tokens v ON v.token = t.token
+       WHERE t.node >= ? AND t.node < ? ORDER BY t.created_at_ms, t.token`,
     ),
     locateToken: db.prepare(
       `SELECT t.session_id AS sessionId, s.workspace_path AS workspacePath
        FROM tokens t JOIN sessions s ON s.session_id = t.session_id WHERE t.token = ?`,
     ),
     tokenFor: db.prepare(
-      'SELECT token FROM tokens WHERE node_id = ? AND kind = ? AND attempt_id IS ? ORDER BY created_at_ms, token LIMIT 1',
+      `SELECT t.token FROM nodes n JOIN session_keys k ON k.session_id = n.session_id
+         JOIN token_records t ON t.node = (k.sk << 32) | n.created_seq
+       WHERE n.node_id = ? AND t.kind = ? AND t.attempt_id IS ? ORDER BY t.created_at_ms, t.token LIMIT 1`,
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     events: db.prepare(`SELECT ${eventColumns} FROM events WHERE ${inRange} ORDER BY id`),

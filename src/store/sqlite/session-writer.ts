@@ -12,6 +12,7 @@ import {
   sessionRange,
 } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
+import { TOKEN_KIND_CODES, UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
 import type { Projector } from './projections.js';
 
 type SessionWriter = Pick<
@@ -46,6 +47,11 @@ export function createWriter(
   /** The seq of the session's last event; -1 when it has none. */
   const lastSeq = (sk: number): number => (q.lastSeq.get(...sessionRange(sk)) as number | undefined) ?? -1;
 
+  /** Points the tokens minted for a node before it existed at its `node_created` event (migration 9). */
+  const claimTokens = (sk: number, nodeId: string, seq: number) => {
+    q.claimTokens.run(eventKey(sk, seq), eventKey(sk, UNHELD_NODE_SEQ), nodeId);
+  };
+
   /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
   const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean =>
     (q.dedupeCandidates.all(hash, sk) as StoredEvent[]).some(
@@ -77,6 +83,7 @@ export function createWriter(
         const eventId = newEventId?.() ?? derivedEventId(sessionId, seq);
         const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
         projector.apply(stored, insertEvent(sk, session, stored, hash));
+        if (stored.kind === 'node_created') claimTokens(sk, stored.data.nodeId, seq);
         appended.push(stored);
         seq += 1;
       }
@@ -96,6 +103,7 @@ export function createWriter(
           q.setSessionRun.run(session.runId, session.workflowHash, sk);
         }
         projector.apply(event, insertEvent(sk, session, event));
+        if (event.kind === 'node_created') claimTokens(sk, event.data.nodeId, event.seq);
       });
     },
     pinWorkflow(compiled) {
@@ -103,12 +111,20 @@ export function createWriter(
       q.pinWorkflow.run(compiled.workflowHash, compiled.id, JSON.stringify(compiled));
     },
     insertToken(r) {
-      // The run's own workflow hash is not repeated in every token row (migration 2).
-      // Nor the session's run (migration 4).
-      const run = q.runOf.get(r.sessionId) as { run_id: string; workflow_hash: string } | undefined;
-      const workflowHash = run?.workflow_hash === r.workflowHash ? null : r.workflowHash;
-      const runId = run?.run_id === r.runId ? null : r.runId;
-      q.insertToken.run(r.token, r.kind, r.sessionId, runId, r.nodeId, r.attemptId, workflowHash, r.createdAtMs);
+      // A token row names its node by the node's event id and leaves out the session's run and its workflow hash
+      // (migration 9).
+      const { sk, session } = sessionKey(r.sessionId);
+      const node = q.nodeKey.get(r.nodeId, r.sessionId) as bigint | undefined;
+      q.insertToken.run(
+        r.token,
+        TOKEN_KIND_CODES[r.kind],
+        node ?? eventKey(sk, UNHELD_NODE_SEQ),
+        r.attemptId,
+        session.runId === r.runId ? null : r.runId,
+        session.workflowHash === r.workflowHash ? null : r.workflowHash,
+        r.createdAtMs,
+        node === undefined ? r.nodeId : null,
+      );
     },
     rememberRoot(path, atMs) {
       q.rememberRoot.run(path, atMs);
@@ -133,12 +149,19 @@ function prepare(db: Database.Database) {
       `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    runOf: db.prepare('SELECT run_id, workflow_hash FROM runs WHERE session_id = ?'),
+    nodeKey: db
+      .prepare(
+        `SELECT (k.sk << 32) | n.created_seq FROM nodes n JOIN session_keys k ON k.session_id = n.session_id
+         WHERE n.node_id = ? AND n.session_id = ?`,
+      )
+      .pluck()
+      .safeIntegers(),
     pinWorkflow: db.prepare(
       'INSERT INTO workflows (workflow_hash, workflow_id, compiled) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
+    claimTokens: db.prepare('UPDATE token_records SET node = ?, node_id = NULL WHERE node = ? AND node_id = ?'),
     insertToken: db.prepare(
-      `INSERT INTO tokens (token, kind, session_id, run_id, node_id, attempt_id, workflow_hash, created_at_ms)
+      `INSERT INTO token_records (token, kind, node, attempt_id, run_id, workflow_hash, created_at_ms, node_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     rememberRoot: db.prepare(

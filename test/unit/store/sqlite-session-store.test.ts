@@ -83,7 +83,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 8,
+      schemaVersion: 9,
     });
     store.close();
   });
@@ -94,7 +94,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(8);
+    expect(second.settings().schemaVersion).toBe(9);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -207,7 +207,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(8);
+    expect(store.settings().schemaVersion).toBe(9);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',
@@ -236,7 +236,10 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
 
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.prepare("SELECT workflow_hash FROM tokens WHERE token = 'ct_pinned'").pluck().get()).toBeNull();
+      // Schema 9 keeps token rows in token_records; `tokens` is a view that reads like the old table.
+      expect(db.prepare("SELECT workflow_hash FROM tokens WHERE token = 'ct_pinned'").pluck().get()).toBe(
+        'sha256:pinned',
+      );
       expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'attempts'").pluck().get()).toBe(0);
       expect(db.prepare('SELECT count(*) FROM session_events').pluck().get()).toBe(2);
     } finally {
