@@ -71,13 +71,16 @@ export function createSharedSidecarStore(db: SyncPg, owner: string): SidecarStor
 
 /**
  * Every instance's sessions. This instance's own objects (with live activity) are returned while it was the last
- * to write the record; otherwise the stored record.
+ * to write the record; otherwise the stored record, which then becomes this instance's object.
  */
 export function createSharedRegistry(db: SyncPg, owner: string): SessionRegistry {
   const local = new Map<string, DaemonSession>();
+  // The object handed out is kept, so the one a run mutates and saves is the one later lookups return.
   const pick = (row: { record: DaemonSession; written_by: string }) => {
     const mine = local.get(row.record.sessionId);
-    return mine !== undefined && row.written_by === owner ? mine : row.record;
+    if (mine !== undefined && row.written_by === owner) return mine;
+    if (mine !== undefined) local.set(row.record.sessionId, row.record);
+    return row.record;
   };
   const select = 'SELECT record, written_by FROM worktrain_sessions';
   return {

@@ -1,0 +1,302 @@
+// Several daemons sharing one PostgreSQL dispatch queue (docs/worktrain-several-machines.md): two `worktrain daemon
+// run` processes with their own WORKRAIL_HOME, the same WORKRAIL_DATA_DIR (the WorkRail session store) and the same
+// WORKRAIL_DATABASE_URL, driven by one scripted LLM server. Webhooks go to both; every session runs exactly once.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../support/postgres.js';
+import {
+  API_KEY,
+  type ScriptedLlmServer,
+  type SeenRequest,
+  startScriptedLlmServer,
+} from '../support/scripted-llm-server.js';
+import { completeStep, gitWorkspace, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cleanups: (() => unknown)[] = [];
+let llm: ScriptedLlmServer | undefined;
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await llm?.close();
+  llm = undefined;
+});
+
+interface Daemon {
+  readonly url: string;
+  readonly pid: number;
+  readonly logs: () => string;
+  api(method: string, route: string, body?: unknown): Promise<{ status: number; json: { data?: unknown } }>;
+  webhook(body: unknown): Promise<{ status: number; json: { sessionId?: string; status?: string } }>;
+  kill(): Promise<void>;
+}
+
+interface Cluster {
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  start(): Promise<Daemon>;
+}
+
+function triggers(ws: string, llmBase: string): string {
+  return `triggers:
+  - id: fix
+    provider: generic
+    workflowId: ${WORKFLOW_ID}
+    workspacePath: ${ws}
+    goalTemplate: "Fix #{{$.n}}"
+    concurrency: 50
+    maxQueueDepth: 100
+    agentConfig: { provider: anthropic, baseUrl: ${llmBase}, apiKey: $LLM_KEY }
+  - id: nightly
+    provider: schedule
+    workflowId: ${WORKFLOW_ID}
+    workspacePath: ${ws}
+    goal: Code health scan
+    source: { cron: "@monthly", timezone: UTC }
+    agentConfig: { provider: anthropic, baseUrl: ${llmBase}, apiKey: $LLM_KEY }
+`;
+}
+
+async function cluster(llmBase: string, maxConcurrent: number): Promise<Cluster> {
+  const databaseUrl = await freshDatabaseUrl();
+  const ws = gitWorkspace(cleanups);
+  const dataDir = tempDir(cleanups, 'worktrain-shared-data-');
+  return {
+    databaseUrl,
+    dataDir,
+    start: () => {
+      const home = tempDir(cleanups, 'worktrain-shared-home-');
+      writeFileSync(path.join(home, 'triggers.yml'), triggers(ws, llmBase));
+      writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\n`, { mode: 0o600 });
+      return spawnDaemon(home, {
+        WORKRAIL_DATA_DIR: dataDir,
+        WORKRAIL_DATABASE_URL: databaseUrl,
+        WORKTRAIN_LEASE_MS: '2000',
+        WORKTRAIN_MAX_CONCURRENT_SESSIONS: String(maxConcurrent),
+      });
+    },
+  };
+}
+
+/** `worktrain daemon run --port 0` as a child process; resolves once it listens. */
+function spawnDaemon(home: string, extraEnv: Record<string, string>): Promise<Daemon> {
+  const env = { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKFLOW_INCLUDE_USER: 'false' };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/support/worktrain-entry.ts', 'daemon', 'run', '--port', '0', '--no-watch'],
+    { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    return exited;
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /WorkTrain daemon listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match === null) return;
+      const url = match[1] as string;
+      const token = readFileSync(path.join(home, 'api-token'), 'utf8').trim();
+      const call = async (method: string, route: string, body?: unknown, auth = true) => {
+        const response = await fetch(`${url}${route}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return { status: response.status, json: (await response.json()) as never };
+      };
+      resolve({
+        url,
+        pid: child.pid ?? -1,
+        logs: () => err,
+        api: (method, route, body) => call(method, route, body),
+        webhook: (body) => call('POST', '/webhook/fix', body, false),
+        async kill() {
+          child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${err}`)));
+  });
+}
+
+interface SessionRecord {
+  sessionId: string;
+  state: string;
+  outcome: string | null;
+  detail: string | null;
+  goal: string;
+  stepAdvances: number;
+  resumeCount: number;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, budgetMs = 60_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function sessions(daemon: Daemon): Promise<SessionRecord[]> {
+  const answer = await daemon.api('GET', '/api/v2/sessions?triggerId=fix&limit=500');
+  return (answer.json.data as { sessions: SessionRecord[] }).sessions;
+}
+
+async function allCompleted(daemon: Daemon, count: number): Promise<SessionRecord[]> {
+  let last: SessionRecord[] = [];
+  try {
+    return await until(
+      async () => {
+        last = await sessions(daemon);
+        return last.length === count && last.every((s) => s.state === 'completed') ? last : undefined;
+      },
+      `${count} sessions to complete`,
+      90_000,
+    );
+  } catch (error) {
+    const states = last.map((s) => `${s.state}/${s.outcome ?? '-'}`).sort();
+    throw new Error(`${(error as Error).message}; ${last.length} sessions: ${states.join(' ')}`);
+  }
+}
+
+/** The turn of a request inside its conversation: 1 + the assistant messages before it. */
+const turnOf = (request: SeenRequest) =>
+  1 + (request.body.messages as { role: string }[]).filter((m) => m.role === 'assistant').length;
+const goalOf = (request: SeenRequest) => /Fix #\d+/.exec(request.allText)?.[0] ?? '?';
+
+function conversationsPerGoal(server: ScriptedLlmServer): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const request of server.requests) {
+    if (turnOf(request) === 1) counts.set(goalOf(request), (counts.get(goalOf(request)) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function startedPerSession(dataDir: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(path.join(dataDir, 'daemon-events.jsonl'), 'utf8').trim().split('\n')) {
+    const event = JSON.parse(line) as { kind: string; sessionId?: string };
+    if (event.kind === 'session_started' && event.sessionId !== undefined) {
+      counts.set(event.sessionId, (counts.get(event.sessionId) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+const completedHere = (daemon: Daemon) =>
+  daemon
+    .logs()
+    .split('\n')
+    .filter((l) => l.includes('"session completed"')).length;
+
+describe('two daemons sharing one PostgreSQL queue', () => {
+  it('runs 50 webhook sessions spread over both, each exactly once, none lost', async () => {
+    llm = await startScriptedLlmServer({ script: () => ({ ...completeStep(), delayMs: 20 }) });
+    const shared = await cluster(llm.anthropicBaseUrl, 5);
+    const daemons = [await shared.start(), await shared.start()];
+    const accepted: string[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, n) => {
+        const answer = await (daemons[n % 2] as Daemon).webhook({ n });
+        expect(answer.status).toBe(202);
+        expect(answer.json.status).toBe('accepted');
+        accepted.push(answer.json.sessionId as string);
+      }),
+    );
+    const done = await allCompleted(daemons[0] as Daemon, 50);
+    expect(new Set(done.map((s) => s.sessionId))).toEqual(new Set(accepted));
+    expect(done.filter((s) => s.outcome !== 'success')).toEqual([]);
+    expect(done.every((s) => s.stepAdvances === 2)).toBe(true);
+    const conversations = conversationsPerGoal(llm);
+    expect(conversations.size).toBe(50);
+    expect([...conversations.values()].every((n) => n === 1)).toBe(true);
+    const started = startedPerSession(shared.dataDir);
+    expect(started.size).toBe(50);
+    expect([...started.values()].every((n) => n === 1)).toBe(true);
+    // Both instances took work, and the other instance sees the same records.
+    expect(completedHere(daemons[0] as Daemon)).toBeGreaterThan(0);
+    expect(completedHere(daemons[1] as Daemon)).toBeGreaterThan(0);
+    expect(completedHere(daemons[0] as Daemon) + completedHere(daemons[1] as Daemon)).toBe(50);
+    expect((await sessions(daemons[1] as Daemon)).length).toBe(50);
+  }, 180_000);
+
+  it('finishes the sessions of a SIGKILLed daemon on the other once their leases expire', async () => {
+    // Turn 1 advances at once; turn 2 thinks for 3 s, so the kill lands after one advance. A resumed run (with the
+    // recovery note) completes at once.
+    llm = await startScriptedLlmServer({
+      script: (request) => {
+        if (request.allText.includes('the daemon restarted')) return completeStep();
+        return turnOf(request) === 1 ? completeStep() : { ...completeStep(), delayMs: 3000 };
+      },
+    });
+    const shared = await cluster(llm.anthropicBaseUrl, 2);
+    const victim = await shared.start();
+    const survivor = await shared.start();
+    for (let n = 0; n < 4; n++) {
+      const answer = await (n % 2 === 0 ? victim : survivor).webhook({ n });
+      expect(answer.status).toBe(202);
+    }
+    const db = new pg.Client({ connectionString: shared.databaseUrl });
+    await db.connect();
+    cleanups.push(() => db.end());
+    // Wait until the victim holds leases and every running session has advanced once.
+    const victimSessions = await until(async () => {
+      const rows = await db.query<{ session_id: string; owner: string; advances: number }>(
+        `SELECT l.session_id, l.owner, (s.record->>'stepAdvances')::int AS advances
+         FROM worktrain_leases l JOIN worktrain_sessions s USING (session_id)`,
+      );
+      if (rows.rows.length < 4 || rows.rows.some((r) => r.advances < 1)) return undefined;
+      const owners = [...new Set(rows.rows.map((r) => r.owner))];
+      if (owners.length !== 2) return undefined;
+      const victimOwner = owners.find((o) => o.includes(`:${victim.pid}:`));
+      return rows.rows.filter((r) => r.owner === victimOwner).map((r) => r.session_id);
+    }, 'both daemons to run sessions past their first advance');
+    expect(victimSessions.length).toBeGreaterThan(0);
+    await victim.kill();
+    const done = await allCompleted(survivor, 4);
+    expect(done.filter((s) => s.outcome !== 'success')).toEqual([]);
+    for (const id of victimSessions) {
+      expect(done.find((s) => s.sessionId === id)).toMatchObject({ resumeCount: 1, stepAdvances: 2 });
+    }
+    expect(survivor.logs()).toContain('took over a session whose lease expired');
+    const leases = await db.query('SELECT count(*)::int AS n FROM worktrain_leases');
+    expect(leases.rows[0]).toEqual({ n: 0 });
+  }, 120_000);
+
+  it('polls and fires schedules on one leader only; the other takes over when the leader dies', async () => {
+    llm = await startScriptedLlmServer({ script: () => completeStep() });
+    const shared = await cluster(llm.anthropicBaseUrl, 2);
+    const first = await shared.start();
+    const second = await shared.start();
+    const nextFire = async (daemon: Daemon) => {
+      const answer = await daemon.api('GET', '/api/v2/triggers');
+      const list = (answer.json.data as { triggers: { id: string; nextFireAt: string | null }[] }).triggers;
+      return list.find((t) => t.id === 'nightly')?.nextFireAt ?? null;
+    };
+    const leader = await until(async () => {
+      const armed = [(await nextFire(first)) !== null, (await nextFire(second)) !== null];
+      if (armed[0] === armed[1]) return undefined;
+      return armed[0] ? first : second;
+    }, 'one leader to arm the schedule');
+    const follower = leader === first ? second : first;
+    expect(await nextFire(follower)).toBeNull();
+    expect(leader.logs()).toContain('became leader');
+    expect(follower.logs()).not.toContain('became leader');
+    await leader.kill();
+    await until(async () => ((await nextFire(follower)) !== null ? true : undefined), 'the follower to lead', 20_000);
+    expect(follower.logs()).toContain('became leader');
+  }, 60_000);
+});
