@@ -1,6 +1,11 @@
 import path from 'node:path';
-import { isPostgresUrl, redactDatabaseUrl } from '../store/index.js';
+import { databaseUrlProblem } from '../store/index.js';
 import type { WorkflowSourcesConfig } from '../workflow/sources.js';
+
+/** A setting in the environment that cannot be used; the message says which and how to fix it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
 
 export type Env = { readonly [name: string]: string | undefined };
 
@@ -48,11 +53,9 @@ export function loadConfig(env: Env, defaults: { readonly homeDir: string; reado
 function databaseUrl(value: string | undefined): string | undefined {
   const url = nonEmpty(value)?.trim();
   if (url === undefined) return undefined;
-  if (isPostgresUrl(url) && URL.canParse(url)) return url;
-  throw new Error(
-    `WORKRAIL_DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/database ` +
-      `(or unset, for the embedded SQLite store); got "${redactDatabaseUrl(url)}".`,
-  );
+  const problem = databaseUrlProblem(url, 'WORKRAIL_DATABASE_URL');
+  if (problem !== null) throw new ConfigError(problem);
+  return url;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 // The global `--database-url <url>` option of `workrail` and `worktrain`: it sets WORKRAIL_DATABASE_URL in the
 // environment the command's app is built from, so every program (MCP server, CLI, console, daemon) picks the same store.
 import type { Command } from 'commander';
-import { isPostgresUrl, redactDatabaseUrl } from '../store/index.js';
+import { databaseUrlProblem } from '../store/database-url.js';
 import type { CliIo } from './io.js';
 
 export const DATABASE_URL_FLAG = '--database-url';
@@ -17,15 +17,9 @@ export function withDatabaseUrlOption(program: Command, io: CliIo): CliIo {
   program.hook('preAction', () => {
     const url = program.opts<{ databaseUrl?: string }>().databaseUrl;
     if (url === undefined) return;
-    const problem = databaseUrlProblem(url);
+    const problem = databaseUrlProblem(url, DATABASE_URL_FLAG);
     if (problem !== null) program.error(problem, { exitCode: 2, code: 'workrail.invalidDatabaseUrl' });
     env.WORKRAIL_DATABASE_URL = url;
   });
   return { ...io, env };
-}
-
-/** Null for a usable PostgreSQL URL, else the message to show. */
-export function databaseUrlProblem(url: string): string | null {
-  if (isPostgresUrl(url) && URL.canParse(url.trim())) return null;
-  return `${DATABASE_URL_FLAG} must be a PostgreSQL URL such as postgres://user:password@host:5432/database; got "${redactDatabaseUrl(url)}".`;
 }

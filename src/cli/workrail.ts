@@ -2,6 +2,7 @@
 
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../app/config.js';
 import { type App, createApp } from '../app/create-app.js';
 import { registerConsole } from './commands/console.js';
 import { registerDemo } from './commands/demo.js';
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[], callerIo: CliIo = processIo(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof ConfigError) {
+      io.stderr(`workrail: ${error.message}\n`);
+      return EXIT.usage;
+    }
     io.stderr(`workrail: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failed;
   } finally {

@@ -1,6 +1,7 @@
 // The `worktrain` binary: the daemon and the commands that talk to it (docs/worktrain.md §10). Each command group
 // lives in commands/worktrain-<group>.ts. Exit codes: 0 ok, 1 failure, 2 usage, 3 timed out, 4 daemon unreachable.
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../app/config.js';
 import { VERSION } from '../daemon/version.js';
 import { registerWorktrainConsole } from './commands/worktrain-console.js';
 import { registerDaemon, untilSignal } from './commands/worktrain-daemon.js';
@@ -50,6 +51,10 @@ export async function main(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof ConfigError) {
+      io.stderr(`worktrain: ${error.message}\n`);
+      return 2;
+    }
     io.stderr(`worktrain: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }

@@ -17,8 +17,9 @@
 // Not allowed here: domain decisions (they belong to engine/ and app/), async work inside a transaction, and
 // catching errors other than the one lock timeout that becomes `SessionLocked`.
 export { databasePath, resolveDataDir } from './data-dir.js';
-export { isPostgresUrl, type OpenSessionStoreOptions, openSessionStore } from './open-store.js';
-export { MISSING_DRIVER as MISSING_POSTGRES_DRIVER, redactDatabaseUrl } from './postgres/connection.js';
+export { databaseUrlProblem, isPostgresUrl, redactDatabaseUrl } from './database-url.js';
+export { type OpenSessionStoreOptions, openSessionStore } from './open-store.js';
+export { MISSING_DRIVER as MISSING_POSTGRES_DRIVER } from './postgres/connection.js';
 export type { PostgresSessionStore, PostgresSessionStoreOptions } from './postgres/postgres-session-store.js';
 export { openPostgresSessionStore } from './postgres/postgres-session-store.js';
 export type * from './session-store.js';

@@ -1,6 +1,6 @@
 // Chooses the session store from configuration: PostgreSQL for a postgres:// URL, else the embedded SQLite file.
 import { databasePath } from './data-dir.js';
-import { redactDatabaseUrl } from './postgres/connection.js';
+import { databaseUrlProblem } from './database-url.js';
 import { openPostgresSessionStore } from './postgres/postgres-session-store.js';
 import type { SessionStore } from './session-store.js';
 import { openSqliteSessionStore } from './sqlite/sqlite-session-store.js';
@@ -20,18 +20,9 @@ export function openSessionStore(options: OpenSessionStoreOptions): SessionStore
   const lockWait = options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs };
   const url = options.databaseUrl?.trim();
   if (url !== undefined && url !== '') {
-    if (!isPostgresUrl(url)) {
-      throw new Error(
-        `Database URL ${redactDatabaseUrl(url)} is not supported: use postgres://user:password@host:5432/database, ` +
-          'or leave it unset for the embedded SQLite store.',
-      );
-    }
+    const problem = databaseUrlProblem(url, 'The database URL');
+    if (problem !== null) throw new Error(problem);
     return openPostgresSessionStore({ url, ...lockWait });
   }
   return openSqliteSessionStore({ path: options.sqlitePath ?? databasePath(options.dataDir), ...lockWait });
-}
-
-/** True for the URLs the PostgreSQL store accepts: `postgres://…` or `postgresql://…`. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url.trim());
 }

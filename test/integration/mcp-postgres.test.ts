@@ -101,10 +101,22 @@ describe('the workrail binary on PostgreSQL', () => {
     const failed = await run(process.execPath, [BIN, 'sessions', 'list'], { env }).catch(
       (error: { code: number; stderr: string }) => error,
     );
-    expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stderr: string }).stderr).toContain('WORKRAIL_DATABASE_URL must be a PostgreSQL URL');
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toContain('workrail: WORKRAIL_DATABASE_URL must be a PostgreSQL URL');
     expect((failed as { stderr: string }).stderr).toContain('mysql://me:***@db/x');
     expect((failed as { stderr: string }).stderr).not.toContain('hunter2');
+  });
+
+  it('the MCP server refuses a WORKRAIL_DATABASE_URL that is not PostgreSQL before serving', async () => {
+    const env = { ...process.env, ...testEnv({ WORKRAIL_DATABASE_URL: 'mysql://me:hunter2@db/x' }) };
+    const failed = await run(process.execPath, [BIN], { env }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toBe(
+      'workrail: WORKRAIL_DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/database ' +
+        '(or unset, for the embedded SQLite store); got "mysql://me:***@db/x".\n',
+    );
   });
 
   it('never loads the pg-native driver on the SQLite store', async () => {

@@ -6,6 +6,7 @@ import type { App } from '../../app/index.js';
 import { createLogger, type Logger } from '../../mcp/logger.js';
 import { createDeferredServer, type ToolCaller } from '../../mcp/server-base.js';
 import { startStdioServer } from '../../mcp/stdio.js';
+import { databaseUrlProblem } from '../../store/database-url.js';
 import { type CliIo, EXIT } from '../io.js';
 
 const TTY_NOTE = `workrail: MCP server ready on stdio.
@@ -30,6 +31,13 @@ export async function serve(
     options.databaseUrl === undefined
       ? callerIo
       : { ...callerIo, env: { ...callerIo.env, WORKRAIL_DATABASE_URL: options.databaseUrl } };
+  // Checked before serving: the store opens only with the first tool call, too late to tell the user.
+  const configuredUrl = io.env.WORKRAIL_DATABASE_URL?.trim();
+  const urlProblem = configuredUrl ? databaseUrlProblem(configuredUrl, 'WORKRAIL_DATABASE_URL') : null;
+  if (urlProblem !== null) {
+    io.stderr(`workrail: ${urlProblem}\n`);
+    return EXIT.usage;
+  }
   const logger = createLogger(io.env);
   let app: App | undefined;
   let loading: Promise<ToolCaller> | undefined;
@@ -87,17 +95,14 @@ const DEFAULT_FLAGS: ServeFlags = { http: false, port: 3100, host: '127.0.0.1' }
 async function parseFlags(argv: readonly string[], io: CliIo): Promise<ServeFlags | null> {
   // The usual start (no arguments, stdio) does without commander: loading it costs the start-up a few ms.
   if (argv.length === 0) return DEFAULT_FLAGS;
-  const [{ Command, CommanderError, InvalidArgumentError }, { databaseUrlProblem }] = await Promise.all([
-    import('commander'),
-    import('../database-url-option.js'),
-  ]);
+  const { Command, CommanderError, InvalidArgumentError } = await import('commander');
   const parsePort = (value: string): number => {
     const port = Number(value);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0–65535.');
     return port;
   };
   const parseDatabaseUrl = (value: string): string => {
-    const problem = databaseUrlProblem(value);
+    const problem = databaseUrlProblem(value, '--database-url');
     if (problem !== null) throw new InvalidArgumentError(problem.replace(/^--database-url /, ''));
     return value;
   };

@@ -2,6 +2,7 @@
 // synchronous (session-store.ts), so the async `pg` driver cannot serve it. Statements are prepared on first use and
 // kept for the life of the connection; every error carries its SQLSTATE; the URL's password never reaches a message.
 import { createRequire } from 'node:module';
+import { redactDatabaseUrl } from '../database-url.js';
 
 /** A failed statement: the server's message and its SQLSTATE (for example `55P03` for a lock timeout). */
 export class PostgresError extends Error {
@@ -135,18 +136,6 @@ export function connect(url: string): Connection {
       keepUntilClosed(client);
     },
   };
-}
-
-/** `postgres://user:***@host/db`: the URL with its password (user-info or `password` parameter) hidden. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-  }
 }
 
 function redactIn(message: string, url: string): string {
