@@ -2,7 +2,8 @@
 // entry point behaves the same (docs/mcp-protocol.md, DESIGN.md "Layers").
 //
 // - `createApp({env, clock, ids, lockWaitMs})` builds the deps once (config, workflow sources, the session store —
-//   SQLite, or PostgreSQL for WORKRAIL_DATABASE_URL — and the token keyring, both opened on first use); pass the result to every use case; `close()` at exit.
+//   SQLite, or PostgreSQL for WORKRAIL_DATABASE_URL — and the token keyring, both opened on first use); pass the
+//   result to every use case; `close()` at exit.
 // - Read-only: `listWorkflows`, `inspectWorkflow`, `validateWorkflow`, `manageWorkflowSource` (source registry only),
 //   `getSessionMetrics`, `listSessions`, `showSession`, `exportSession`.
 // - Mutating: `startWorkflow`, `continueWorkflow` (advance, replay or rehydrate), `checkpointWorkflow`,
