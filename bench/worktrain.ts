@@ -3,8 +3,10 @@
 // events), and rounds of 100 concurrent sessions on the scripted LLM server with their memory. The daemons run in
 // process on a worker thread (bench/worktrain-worker.ts). Stores live in the system temp dir, as a user's would; the
 // per-turn case also runs on tmpfs, which leaves out the fsync that `synchronous=FULL` pays on every advance.
+// The shared-queue cases (worktrain-shared.ts) compare 1 and 2 daemon processes on one PostgreSQL.
 import type { BenchCase, BenchModule } from './harness.js';
 import { startSyncWorker } from './sync-worker.js';
+import { sharedQueueCases } from './worktrain-shared.js';
 import type { BurstResult, WorkerRequest } from './worktrain-worker.js';
 
 const BURST_SIZE = 100;
@@ -90,6 +92,7 @@ export const worktrainBenchmarks: BenchModule = {
           }
         },
       },
+      ...sharedQueueCases(),
     ];
   },
 };
