@@ -103,6 +103,8 @@ export function createDaemonCore(options: {
 }): DaemonCore {
   const { runner, store } = options;
   const sessions = options.sessions ?? createSessionRegistry();
+  // Shared mode: other daemon instances run sessions too, so a live session may have no control here.
+  const sharedMode = options.sessions !== undefined;
   const sidecars = new Map<string, Sidecar>();
   const controls = new Map<string, Control>();
   const running = new Set<Promise<void>>();
@@ -321,8 +323,10 @@ export function createDaemonCore(options: {
         endIdle(session, 'killed', reason ?? null);
       } else if (session.state === 'parked') {
         endIdle(session, 'killed', reason ?? null);
-      } else {
+      } else if (controls.has(session.sessionId)) {
         controls.get(session.sessionId)?.controller.abort('killed');
+      } else if (sharedMode) {
+        return invalid(session, 'it runs on another daemon instance; send the kill to that instance');
       }
       return { ok: true, session, previousState };
     },
@@ -330,7 +334,10 @@ export function createDaemonCore(options: {
       const found = lookup(id);
       if (found.ok !== 'found') return found;
       const control = controls.get(found.session.sessionId);
-      if (control === undefined || found.session.state === 'completed') return invalid(found.session, 'not running');
+      if (control === undefined || found.session.state === 'completed') {
+        const elsewhere = control === undefined && sharedMode && found.session.state === 'running';
+        return invalid(found.session, elsewhere ? 'it runs on another daemon instance' : 'not running');
+      }
       control.steer.push(text);
       runner.events.emit('steer_received', {
         sessionId: found.session.sessionId,
