@@ -179,18 +179,23 @@ export function createDaemonCore(options: {
     const sidecar = sidecars.get(sessionId);
     if (found.kind !== 'found' || sidecar === undefined) return null;
     const { session } = found;
-    const action = recoveryAction(
-      {
-        state: session.state,
-        stepAdvances: session.stepAdvances,
-        resumeCount: session.resumeCount,
-        lastActivityAt: sidecar.lastActivityAt,
-        usesWorktree: (sidecar.dispatch.trigger?.branchStrategy ?? 'none') !== 'none',
-        worktreePresent: session.worktreePath !== null && existsSync(session.worktreePath),
-        hasContinueToken: sidecar.continueToken !== null,
-      },
-      runner.now(),
-    );
+    const snapshot = {
+      state: session.state,
+      stepAdvances: session.stepAdvances,
+      resumeCount: session.resumeCount,
+      lastActivityAt: sidecar.lastActivityAt,
+      usesWorktree: (sidecar.dispatch.trigger?.branchStrategy ?? 'none') !== 'none',
+      worktreePresent: session.worktreePath !== null && existsSync(session.worktreePath),
+      hasContinueToken: sidecar.continueToken !== null,
+    };
+    // The dead instance's worktree may be on its machine: a session that would resume there resumes in a new
+    // worktree set up here (the runner creates one when worktreePath is null).
+    const elsewhere = snapshot.usesWorktree && !snapshot.worktreePresent;
+    const action = recoveryAction({ ...snapshot, worktreePresent: true }, runner.now());
+    if (elsewhere && action.kind === 'resume') {
+      session.worktreePath = null;
+      session.branch = null;
+    }
     runner.logger.info({ component: 'takeover', sessionId, action: action.kind }, 'crash recovery after takeover');
     if (action.kind === 'discard') {
       await core.abandon(sessionId, 'aborted', action.reason);
@@ -199,6 +204,7 @@ export function createDaemonCore(options: {
     if (action.kind === 'leave') return null;
     if (action.kind === 'resume') sidecar.mode = { kind: 'resume', reason: 'crash_recovery' };
     if (action.kind === 'continue_delivery') sidecar.mode = { kind: 'deliver' };
+    save(session);
     const { dispatch } = sidecar;
     return {
       sessionId,

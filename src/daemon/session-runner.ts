@@ -99,6 +99,14 @@ export async function runSession(deps: RunnerDeps, job: SessionJob, control: Ses
       if (!wasEnded) finishSession(deps, job, 'success', null, startedMs);
       return;
     }
+    if (job.mode.kind === 'resume' && strategyOf(job) !== 'none' && session.worktreePath === null) {
+      // A shared-mode takeover whose worktree stayed on the dead instance's machine: resume in a new one here.
+      const worktree = await prepareWorktree(delivery, job, log);
+      if (!worktree.ok) {
+        await end('aborted', `resume failed: ${worktree.error}`);
+        return;
+      }
+    }
     const opened = job.mode.kind === 'start' ? await open(deps, job, log, emit) : reopen(deps, job, emit);
     if (!opened.ok) {
       await end(opened.outcome, opened.detail);

@@ -2,10 +2,11 @@
 // run` processes with their own WORKRAIL_HOME, the same WORKRAIL_DATA_DIR (the WorkRail session store) and the same
 // WORKRAIL_DATABASE_URL, driven by one scripted LLM server. Webhooks go to both; every session runs exactly once.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { git, gitRemoteWorkspace } from '../support/git-remote.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
 import {
   API_KEY,
@@ -27,6 +28,7 @@ afterEach(async () => {
 
 interface Daemon {
   readonly url: string;
+  readonly home: string;
   readonly pid: number;
   readonly logs: () => string;
   api(method: string, route: string, body?: unknown): Promise<{ status: number; json: { data?: unknown } }>;
@@ -40,7 +42,7 @@ interface Cluster {
   start(): Promise<Daemon>;
 }
 
-function triggers(ws: string, llmBase: string): string {
+function triggers(ws: string, llmBase: string, fixExtra: string): string {
   return `triggers:
   - id: fix
     provider: generic
@@ -50,7 +52,7 @@ function triggers(ws: string, llmBase: string): string {
     concurrency: 50
     maxQueueDepth: 100
     agentConfig: { provider: anthropic, baseUrl: ${llmBase}, apiKey: $LLM_KEY }
-  - id: nightly
+${fixExtra}  - id: nightly
     provider: schedule
     workflowId: ${WORKFLOW_ID}
     workspacePath: ${ws}
@@ -60,16 +62,20 @@ function triggers(ws: string, llmBase: string): string {
 `;
 }
 
-async function cluster(llmBase: string, maxConcurrent: number): Promise<Cluster> {
+async function cluster(
+  llmBase: string,
+  maxConcurrent: number,
+  options: { workspace?: string; fixExtra?: string } = {},
+): Promise<Cluster> {
   const databaseUrl = await freshDatabaseUrl();
-  const ws = gitWorkspace(cleanups);
+  const ws = options.workspace ?? gitWorkspace(cleanups);
   const dataDir = tempDir(cleanups, 'worktrain-shared-data-');
   return {
     databaseUrl,
     dataDir,
     start: () => {
       const home = tempDir(cleanups, 'worktrain-shared-home-');
-      writeFileSync(path.join(home, 'triggers.yml'), triggers(ws, llmBase));
+      writeFileSync(path.join(home, 'triggers.yml'), triggers(ws, llmBase, options.fixExtra ?? ''));
       writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\n`, { mode: 0o600 });
       return spawnDaemon(home, {
         WORKRAIL_DATA_DIR: dataDir,
@@ -116,6 +122,7 @@ function spawnDaemon(home: string, extraEnv: Record<string, string>): Promise<Da
       };
       resolve({
         url,
+        home,
         pid: child.pid ?? -1,
         logs: () => err,
         api: (method, route, body) => call(method, route, body),
@@ -275,6 +282,40 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     const leases = await db.query('SELECT count(*)::int AS n FROM worktrain_leases');
     expect(leases.rows[0]).toEqual({ n: 0 });
   }, 120_000);
+
+  it("resumes a taken-over session in a new worktree when the dead instance's worktree is out of reach", async () => {
+    llm = await startScriptedLlmServer({
+      script: (request) => {
+        if (request.allText.includes('the daemon restarted')) return completeStep();
+        return turnOf(request) === 1 ? completeStep() : { text: 'thinking', delayMs: 60_000 };
+      },
+    });
+    const { workspace } = gitRemoteWorkspace(cleanups);
+    const shared = await cluster(llm.anthropicBaseUrl, 2, { workspace, fixExtra: '    branchStrategy: worktree\n' });
+    const victim = await shared.start();
+    const id = (await victim.webhook({ n: 1 })).json.sessionId as string;
+    const before = await until(async () => {
+      const s = (await victim.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord & {
+        worktreePath: string | null;
+      };
+      return s.stepAdvances === 1 ? s : undefined;
+    }, 'the first advance');
+    expect(before.worktreePath).toContain(victim.home);
+    await victim.kill();
+    // As if the victim's machine were gone: its worktree and branch are not in this clone.
+    rmSync(before.worktreePath as string, { recursive: true, force: true });
+    git(workspace, 'worktree', 'prune');
+    git(workspace, 'branch', '-D', `worktrain/${id}`);
+    const survivor = await shared.start();
+    const done = await until(async () => {
+      const s = (await survivor.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord & {
+        worktreePath: string | null;
+      };
+      return s.state === 'completed' ? s : undefined;
+    }, 'the session to complete on the survivor');
+    expect(done).toMatchObject({ outcome: 'success', resumeCount: 1, stepAdvances: 2 });
+    expect(done.worktreePath).toContain(survivor.home);
+  }, 90_000);
 
   it('polls and fires schedules on one leader only; the other takes over when the leader dies', async () => {
     llm = await startScriptedLlmServer({ script: () => completeStep() });

@@ -42,6 +42,7 @@ export function openSyncPg(url: string): SyncPg {
   const client = new Client();
   try {
     client.connectSync(url);
+    client.querySync('SET client_min_messages = warning');
   } catch (error) {
     throw new Error(`Cannot connect to WORKRAIL_DATABASE_URL (${redactUrl(url)}): ${messageOf(error)}`);
   }
