@@ -113,7 +113,10 @@ export function createDaemonCore(options: {
   let pausedAll = stored.dispatchPaused;
   let config = options.config;
 
-  const save = (session: DaemonSession) => store.save(session, sidecars.get(session.sessionId) ?? null);
+  /** Sessions this process is running now: their writes need this instance's lease (shared mode). */
+  const runningHere = new Set<string>();
+  const save = (session: DaemonSession) =>
+    store.save(session, sidecars.get(session.sessionId) ?? null, { leased: runningHere.has(session.sessionId) });
   const jobOf = (session: DaemonSession, sidecar: Sidecar): SessionJob => ({
     session,
     dispatch: sidecar.dispatch,
@@ -125,7 +128,7 @@ export function createDaemonCore(options: {
     },
     clearSidecar() {
       sidecars.delete(session.sessionId);
-      store.save(session, null);
+      store.save(session, null, { leased: runningHere.has(session.sessionId) });
     },
     holdsLease() {
       if (queue.holdsLease(session.sessionId)) return true;
@@ -153,6 +156,7 @@ export function createDaemonCore(options: {
     const sidecar = sidecars.get(entry.sessionId);
     if (found.kind !== 'found' || sidecar === undefined) return;
     const control = controls.get(entry.sessionId) ?? newControl(entry.sessionId);
+    runningHere.add(entry.sessionId);
     const run = runSession(runner, jobOf(found.session, sidecar), {
       signal: control.controller.signal,
       drainSteer: () => control.steer.splice(0),
@@ -162,6 +166,7 @@ export function createDaemonCore(options: {
       await run;
     } finally {
       running.delete(run);
+      runningHere.delete(entry.sessionId);
       controls.delete(entry.sessionId);
     }
   };

@@ -283,6 +283,46 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     expect(leases.rows[0]).toEqual({ n: 0 });
   }, 120_000);
 
+  it('stops a paused instance whose lease was taken over, without a second advance', async () => {
+    // Turn 2 of the first run answers after 5 s; the resumed run (recovery note) completes at once.
+    llm = await startScriptedLlmServer({
+      script: (request) => {
+        if (request.allText.includes('the daemon restarted')) return completeStep();
+        return turnOf(request) === 1 ? completeStep() : { ...completeStep(), delayMs: 5000 };
+      },
+    });
+    const shared = await cluster(llm.anthropicBaseUrl, 2);
+    const paused = await shared.start();
+    const id = (await paused.webhook({ n: 1 })).json.sessionId as string;
+    await until(async () => {
+      const s = (await paused.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      return s.stepAdvances === 1 ? true : undefined;
+    }, 'the first advance');
+    process.kill(paused.pid, 'SIGSTOP');
+    cleanups.push(() => process.kill(paused.pid, 'SIGCONT'));
+    const other = await shared.start();
+    const done = await until(async () => {
+      const s = (await other.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      return s.state === 'completed' ? s : undefined;
+    }, 'the session to complete on the other instance');
+    expect(done).toMatchObject({ outcome: 'success', resumeCount: 1, stepAdvances: 2 });
+    process.kill(paused.pid, 'SIGCONT');
+    await until(async () => (paused.logs().includes('lease lost') ? true : undefined), 'the paused one to notice');
+    // Its own turn-2 answer arrives about 5 s after it was asked: it must not advance with it.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const advances = readFileSync(path.join(shared.dataDir, 'daemon-events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; sessionId?: string })
+      .filter((e) => e.kind === 'step_advanced' && e.sessionId === id);
+    expect(advances).toHaveLength(2);
+    expect((await other.api('GET', `/api/v2/sessions/${id}`)).json.data).toMatchObject({
+      state: 'completed',
+      outcome: 'success',
+      stepAdvances: 2,
+    });
+  }, 90_000);
+
   it("resumes a taken-over session in a new worktree when the dead instance's worktree is out of reach", async () => {
     llm = await startScriptedLlmServer({
       script: (request) => {

@@ -10,7 +10,13 @@ import type { SyncPg } from './sync-pg.js';
 const ALL = '*';
 
 export function createSharedSidecarStore(db: SyncPg, owner: string): SidecarStore {
-  const write = (session: DaemonSession, sidecar: Sidecar | null | undefined) => {
+  // A run writes only while it holds the lease; anyone else (admission, ending a queued or parked session) only
+  // while no other instance holds one.
+  const guard = {
+    leased: 'EXISTS (SELECT 1 FROM worktrain_leases l WHERE l.session_id = $1 AND l.owner = $7)',
+    free: 'NOT EXISTS (SELECT 1 FROM worktrain_leases l WHERE l.session_id = $1 AND l.owner <> $7)',
+  };
+  const write = (session: DaemonSession, sidecar?: Sidecar | null, options?: { readonly leased?: boolean }) => {
     const keepSidecar = sidecar === undefined;
     const sidecarJson = sidecar == null ? null : JSON.stringify(withoutSecrets(sidecar));
     db.query(
@@ -20,7 +26,7 @@ export function createSharedSidecarStore(db: SyncPg, owner: string): SidecarStor
          workrail_session_id = EXCLUDED.workrail_session_id, record = EXCLUDED.record,
          sidecar = CASE WHEN $8 THEN worktrain_sessions.sidecar ELSE EXCLUDED.sidecar END,
          written_by = EXCLUDED.written_by, updated_at = now()
-       WHERE NOT EXISTS (SELECT 1 FROM worktrain_leases l WHERE l.session_id = $1 AND l.owner <> $7)`,
+       WHERE ${options?.leased === true ? guard.leased : guard.free}`,
       [
         session.sessionId,
         session.triggerId,

@@ -35,8 +35,11 @@ export interface StoredSession {
 }
 
 export interface SidecarStore {
-  /** Inserts or updates the record and, unless `sidecar` is undefined, the sidecar (null clears it). */
-  save(session: DaemonSession, sidecar?: Sidecar | null): void;
+  /**
+   * Inserts or updates the record and, unless `sidecar` is undefined, the sidecar (null clears it). `leased`: the
+   * write comes from a run, which in the shared mode must still hold the session's lease (daemon.db ignores it).
+   */
+  save(session: DaemonSession, sidecar?: Sidecar | null, options?: { readonly leased?: boolean }): void;
   /** Every stored session, in acceptance order. */
   loadAll(): StoredSession[];
   /** One stored session (the shared mode loads sessions another instance accepted). */

@@ -180,6 +180,32 @@ describe('shared leases', () => {
     createSharedSidecarStore(b.db, 'b').save({ ...session('s1', 't'), state: 'running' } as DaemonSession);
     expect(seen()).toMatchObject({ kind: 'found', session: { state: 'running' } });
   });
+
+  it("accepts a run's writes only while its instance holds the lease, even after the new owner finished", async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    admit(a, 's1', 't');
+    claimNext(a.db, a.boss, rules(a, 300));
+    const run = (state: string) =>
+      createSharedSidecarStore(a.db, 'a').save({ ...session('s1', 't'), state } as DaemonSession, undefined, {
+        leased: true,
+      });
+    const seen = () => createSharedRegistry(b.db, 'b').find('s1');
+    run('running');
+    expect(seen()).toMatchObject({ session: { state: 'running' } });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(takeOverExpired(b.db, rules(b))).toBe('s1');
+    createSharedSidecarStore(b.db, 'b').save(
+      { ...session('s1', 't'), state: 'completed' } as DaemonSession,
+      undefined,
+      {
+        leased: true,
+      },
+    );
+    releaseLease(b.db, 'b', 's1');
+    run('running');
+    expect(seen()).toMatchObject({ session: { state: 'completed' } });
+  });
 });
 
 describe('shared settings', () => {
