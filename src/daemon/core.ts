@@ -111,6 +111,14 @@ export function createDaemonCore(options: {
   const stored = store.loadPause();
   const pausedTriggers = new Set<string>(stored.pausedTriggers);
   let pausedAll = stored.dispatchPaused;
+  /** Shared mode: another instance may have engaged or lifted the kill switch; the stored pause is the truth. */
+  const refreshPause = () => {
+    if (!sharedMode) return;
+    const current = store.loadPause();
+    pausedAll = current.dispatchPaused;
+    pausedTriggers.clear();
+    for (const id of current.pausedTriggers) pausedTriggers.add(id);
+  };
   let config = options.config;
 
   /** Sessions this process is running now: their writes need this instance's lease (shared mode). */
@@ -267,7 +275,7 @@ export function createDaemonCore(options: {
     finishSession(runner, job, outcome, detail, Date.parse(session.startedAt ?? session.queuedAt));
   };
 
-  const persistPause = () => store.savePause(core.pause);
+  const persistPause = () => store.savePause({ dispatchPaused: pausedAll, pausedTriggers: [...pausedTriggers] });
 
   const core: DaemonCore = {
     get config() {
@@ -403,6 +411,7 @@ export function createDaemonCore(options: {
         if (!core.kill(session.sessionId, reason).ok) continue;
         (wasQueued ? dropped : killed).push(session.sessionId);
       }
+      refreshPause();
       if (triggerId === undefined) pausedAll = true;
       else pausedTriggers.add(triggerId);
       persistPause();
@@ -410,6 +419,7 @@ export function createDaemonCore(options: {
       return { killed, dropped, paused: triggerId ?? 'all' };
     },
     unpause(triggerId) {
+      refreshPause();
       if (triggerId === undefined) {
         pausedAll = false;
         pausedTriggers.clear();
@@ -418,8 +428,12 @@ export function createDaemonCore(options: {
       runner.events.emit('kill_switch', { engaged: false, triggerId: triggerId ?? null, killed: [], dropped: [] });
       return core.pause;
     },
-    isPaused: (triggerId) => pausedAll || pausedTriggers.has(triggerId),
+    isPaused(triggerId) {
+      refreshPause();
+      return pausedAll || pausedTriggers.has(triggerId);
+    },
     get pause() {
+      refreshPause();
       return { dispatchPaused: pausedAll, pausedTriggers: [...pausedTriggers] };
     },
     replaceConfig(next) {

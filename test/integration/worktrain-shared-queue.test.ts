@@ -357,6 +357,17 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     expect(done.worktreePath).toContain(survivor.home);
   }, 90_000);
 
+  it('pauses dispatch on every instance when the kill switch is engaged on one', async () => {
+    llm = await startScriptedLlmServer({ script: () => completeStep() });
+    const shared = await cluster(llm.anthropicBaseUrl, 2);
+    const first = await shared.start();
+    const second = await shared.start();
+    expect((await first.api('POST', '/api/v2/kill-switch', {})).status).toBe(200);
+    expect((await second.webhook({ n: 1 })).status).toBe(503);
+    expect((await second.api('DELETE', '/api/v2/kill-switch')).status).toBe(200);
+    expect((await first.webhook({ n: 2 })).status).toBe(202);
+  }, 60_000);
+
   it('polls and fires schedules on one leader only; the other takes over when the leader dies', async () => {
     llm = await startScriptedLlmServer({ script: () => completeStep() });
     const shared = await cluster(llm.anthropicBaseUrl, 2);
