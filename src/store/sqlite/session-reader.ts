@@ -76,16 +76,21 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     );
   };
 
-  /** The event recorded under a dedupe key (advances and checkpoints are found this way, migration 6). */
+  /**
+   * The data and seq of the event recorded under a dedupe key (advances and checkpoints are found this way, migration
+   * 6). A miss, the usual case, is one probe of the covering hash index; their data is stored without envelope
+   * derivations, so a hit only unpacks it.
+   */
   const eventByDedupeKey = <K extends 'advance_recorded' | 'checkpoint_recorded'>(
     kind: K,
     dedupeKey: string,
     matches: (data: EventDataByKind[K]) => boolean,
   ) => {
-    for (const row of q.byDedupeHash.all(dedupeHash(dedupeKey), kindCode(kind)) as KeyedEventRow[]) {
-      const session = { sessionId: row.session_id, runId: row.session_run_id, workflowHash: row.session_workflow_hash };
-      const event = decodeEvent(row, session) as SessionEvent & { kind: K; data: EventDataByKind[K] };
-      if (matches(event.data)) return event;
+    for (const id of q.idsByDedupeHash.all(dedupeHash(dedupeKey)) as bigint[]) {
+      const row = q.eventData.get(id) as { kind: number; data: string };
+      if (row.kind !== kindCode(kind)) continue;
+      const data = unpackJson(JSON.parse(row.data)) as EventDataByKind[K];
+      if (matches(data)) return { data, seq: Number(id & 0xffffffffn) };
     }
     return undefined;
   };
@@ -327,12 +332,6 @@ type HeadCheck =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'unhealthy'; readonly health: UnhealthyReason };
 
-interface KeyedEventRow extends StoredEvent {
-  session_id: SessionId;
-  session_run_id: RunId | null;
-  session_workflow_hash: WorkflowHash | null;
-}
-
 interface PositionRow extends NodeRow {
   session_id: SessionId;
   advance_children: number;
@@ -433,11 +432,8 @@ function prepare(db: Database.Database) {
     outputEvents: db.prepare(
       `SELECT ${eventColumns} FROM events WHERE kind = ${kindCode('output_appended')} AND ${inRange} ORDER BY id`,
     ),
-    byDedupeHash: db.prepare(
-      `SELECT e.id & 4294967295 AS seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key,
-              k.session_id, k.run_id AS session_run_id, k.workflow_hash AS session_workflow_hash
-       FROM events e JOIN session_keys k ON k.sk = e.id >> 32 WHERE e.dedupe_hash = ? AND e.kind = ?`,
-    ),
+    idsByDedupeHash: db.prepare('SELECT id FROM events WHERE dedupe_hash = ?').pluck().safeIntegers(),
+    eventData: db.prepare('SELECT kind, data FROM events WHERE id = ?'),
     nodeContext: db.prepare(
       `SELECT json_extract(e.data, '${dataPath('context')}') AS context FROM nodes n
          JOIN session_keys k ON k.session_id = n.session_id
