@@ -139,7 +139,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   // Shared mode (WORKRAIL_DATABASE_URL): records, queue and leases in PostgreSQL, shared with other instances.
   let shared: SharedRuntime | null;
   try {
-    const settings = sharedSettingsOf(env);
+    const settings = sharedSettingsOf(app.config.databaseUrl, env);
     shared = settings === null ? null : await openSharedRuntime(settings, logger);
   } catch (error) {
     app.close();

@@ -1,6 +1,7 @@
-// Several daemons sharing one PostgreSQL dispatch queue (docs/worktrain-several-machines.md): two `worktrain daemon
-// run` processes with their own WORKRAIL_HOME, the same WORKRAIL_DATA_DIR (the WorkRail session store) and the same
-// WORKRAIL_DATABASE_URL, driven by one scripted LLM server. Webhooks go to both; every session runs exactly once.
+// Several daemons sharing one PostgreSQL (docs/worktrain-several-machines.md): two `worktrain daemon run` processes
+// with their own WORKRAIL_HOME and the same WORKRAIL_DATABASE_URL (dispatch queue, daemon records and the WorkRail
+// session store), and the same WORKRAIL_DATA_DIR (one token keyring, and one event log the tests count in), driven by
+// one scripted LLM server. Webhooks go to both; every session runs exactly once.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
