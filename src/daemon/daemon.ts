@@ -167,7 +167,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     },
   });
   // The poller host subscribes to events now, so sessions that recovery ends count in the item ledger.
-  const pollers = createPollerHost({ core, db: daemonDb, events, logger, env, now });
+  const newPollers = () => createPollerHost({ core, db: daemonDb, events, logger, env, now });
+  let pollers = newPollers();
   const notifier = createNotifier({
     core,
     outbox: createOutbox(daemonDb, redact),
@@ -180,7 +181,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   const startedAt = now();
   let watcher: TriggersWatcher | null = null;
   const reloadError = () => watcher?.reloadError ?? null;
-  const schedules = createScheduler({ core, state: createScheduleState(daemonDb), logger });
+  const newScheduler = () => createScheduler({ core, state: createScheduleState(daemonDb), logger });
+  let schedules = newScheduler();
   const http = createDaemonHttp({
     core,
     app,
@@ -229,16 +231,23 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     }),
   );
   let leading = shared === null;
+  let deposed = false;
   const lead = () => {
+    if (deposed) {
+      // Elected again after losing the lock: the stopped scheduler and poller host cannot restart.
+      schedules = newScheduler();
+      pollers = newPollers();
+    }
     leading = true;
     schedules.start();
     pollers.start(core.config.triggers);
   };
   if (shared === null) lead();
   else {
-    // Only the leader polls and fires schedules; one that loses the lock stops them until it is restarted.
+    // Only the leader polls and fires schedules; one that loses the leader lock stops them until elected again.
     shared.lead(lead, () => {
       leading = false;
+      deposed = true;
       schedules.stop();
       void pollers.stop();
     });
@@ -263,8 +272,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     app,
     logger,
     redact,
-    schedules,
-    pollers,
+    get schedules() {
+      return schedules;
+    },
+    get pollers() {
+      return pollers;
+    },
     stop(reason = 'graceful') {
       stopping ??= (async () => {
         schedules.stop();

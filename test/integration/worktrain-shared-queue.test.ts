@@ -391,5 +391,20 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     await leader.kill();
     await until(async () => ((await nextFire(follower)) !== null ? true : undefined), 'the follower to lead', 20_000);
     expect(follower.logs()).toContain('became leader');
+    // The database drops the new leader's connection: it loses the lock, then takes it again and re-arms.
+    const db = new pg.Client({ connectionString: shared.databaseUrl });
+    await db.connect();
+    cleanups.push(() => db.end());
+    await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'worktrain-control' AND datname = current_database()`,
+    );
+    await until(async () => (follower.logs().includes('lost the leader lock') ? true : undefined), 'the lock loss');
+    await until(
+      async () =>
+        follower.logs().split('became leader').length === 3 && (await nextFire(follower)) !== null ? true : undefined,
+      'leadership again',
+      20_000,
+    );
   }, 60_000);
 });

@@ -65,7 +65,7 @@ export async function openSharedRuntime(settings: SharedSettings, logger: Logger
   };
   const connectControl = async () => {
     if (closed || control !== null) return;
-    const client = new pg.Client({ connectionString: settings.databaseUrl });
+    const client = new pg.Client({ connectionString: settings.databaseUrl, application_name: 'worktrain-control' });
     client.on('error', (error) => loseControl(messageOf(error)));
     client.on('end', () => loseControl('connection ended'));
     client.on('notification', () => queue?.poke());
