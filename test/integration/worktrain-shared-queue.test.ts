@@ -35,6 +35,8 @@ interface Daemon {
   api(method: string, route: string, body?: unknown): Promise<{ status: number; json: { data?: unknown } }>;
   webhook(body: unknown): Promise<{ status: number; json: { sessionId?: string; status?: string } }>;
   kill(): Promise<void>;
+  /** SIGTERM; resolves with the exit code. */
+  terminate(): Promise<number | null>;
 }
 
 interface Cluster {
@@ -131,6 +133,11 @@ function spawnDaemon(home: string, extraEnv: Record<string, string>): Promise<Da
         async kill() {
           child.kill('SIGKILL');
           await exited;
+        },
+        async terminate() {
+          child.kill('SIGTERM');
+          await exited;
+          return child.exitCode;
         },
       });
     });
@@ -284,6 +291,29 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     expect(leases.rows[0]).toEqual({ n: 0 });
   }, 120_000);
 
+  it('hands the sessions of a gracefully stopped instance to the other at once', async () => {
+    llm = await startScriptedLlmServer({
+      script: (request) => {
+        if (request.allText.includes('the daemon restarted')) return completeStep();
+        return turnOf(request) === 1 ? completeStep() : { text: 'thinking', delayMs: 60_000 };
+      },
+    });
+    const shared = await cluster(llm.anthropicBaseUrl, 2);
+    const leaving = await shared.start();
+    const id = (await leaving.webhook({ n: 1 })).json.sessionId as string;
+    await until(async () => {
+      const s = (await leaving.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      return s.stepAdvances === 1 ? true : undefined;
+    }, 'the first advance');
+    const staying = await shared.start();
+    expect(await leaving.terminate()).toBe(0);
+    const done = await until(async () => {
+      const s = (await staying.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      return s.state === 'completed' ? s : undefined;
+    }, 'the session to complete on the other instance');
+    expect(done).toMatchObject({ outcome: 'success', resumeCount: 1, stepAdvances: 2 });
+  }, 60_000);
+
   it('stops a paused instance whose lease was taken over, without a second advance', async () => {
     // Turn 2 of the first run answers after 5 s; the resumed run (recovery note) completes at once.
     llm = await startScriptedLlmServer({
@@ -367,6 +397,8 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     expect((await second.webhook({ n: 1 })).status).toBe(503);
     expect((await second.api('DELETE', '/api/v2/kill-switch')).status).toBe(200);
     expect((await first.webhook({ n: 2 })).status).toBe(202);
+    // A graceful stop in the shared mode exits 0.
+    expect(await second.terminate()).toBe(0);
   }, 60_000);
 
   it('polls and fires schedules on one leader only; the other takes over when the leader dies', async () => {
