@@ -6,7 +6,7 @@ import type { TriggerConfig } from './config/load-triggers.js';
 import { AD_HOC_TRIGGER, type Dispatch } from './dispatch.js';
 import type { EventLog } from './events.js';
 import { createDispatchQueue, type DispatchQueue, type QueueEntry, type QueueHooks } from './queue.js';
-import { recoveryAction } from './recovery.js';
+import { recoveryAction } from './recovery-policy.js';
 import { disposeWorktree } from './session-delivery.js';
 import type { SessionJob } from './session-job.js';
 import { deliveryDeps, finishSession, type RunnerDeps, runSession } from './session-runner.js';

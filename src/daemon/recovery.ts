@@ -1,71 +1,14 @@
 // Crash recovery (docs/worktrain.md §7.5): what the daemon does at startup with each stored live session. The
-// policy is a pure function of the sidecar snapshot and the clock; `recoverSessions` applies it through the core.
+// policy (recovery-policy.ts) is a pure function of the sidecar snapshot and the clock; `recoverSessions` applies it
+// through the core.
 import { existsSync } from 'node:fs';
 import type { DaemonCore } from './core.js';
 import { git } from './delivery/git.js';
 import type { Logger } from './logger.js';
-
-import type { SessionState } from './sessions.js';
+import { type RecoveryAction, recoveryAction } from './recovery-policy.js';
 import { type RunMode, reattachSecrets, type SidecarStore } from './state/sidecars.js';
 
-/** The crash-recovery resume limits of §2.1. */
-export const RECOVERY_LIMITS = { maxIdleMs: 24 * 60 * 60 * 1000, maxResumes: 2 } as const;
-
-export interface RecoverySnapshot {
-  readonly state: SessionState;
-  readonly stepAdvances: number;
-  readonly resumeCount: number;
-  readonly lastActivityAt: number;
-  /** The session works in a worktree (`branchStrategy` worktree or read-only). */
-  readonly usesWorktree: boolean;
-  /** The worktree directory still exists (ignored when `usesWorktree` is false). */
-  readonly worktreePresent: boolean;
-  /** A continue token to rehydrate from. */
-  readonly hasContinueToken: boolean;
-}
-
-export type RecoveryAction =
-  | { readonly kind: 'requeue' }
-  | { readonly kind: 'resume' }
-  | { readonly kind: 'discard'; readonly reason: string }
-  | { readonly kind: 'continue_delivery' }
-  | { readonly kind: 'leave' };
-
-export function recoveryAction(sidecar: RecoverySnapshot, now: number): RecoveryAction {
-  switch (sidecar.state) {
-    case 'queued':
-      return { kind: 'requeue' };
-    case 'delivering':
-      return { kind: 'continue_delivery' };
-    case 'parked':
-    case 'delivery_failed':
-    case 'completed':
-      return { kind: 'leave' };
-    case 'preparing':
-    case 'running':
-    case 'interrupted': {
-      const reason = discardReason(sidecar, now);
-      return reason === null ? { kind: 'resume' } : { kind: 'discard', reason };
-    }
-    default: {
-      const never: never = sidecar.state;
-      throw new Error(`unknown session state ${String(never)}`);
-    }
-  }
-}
-
-function discardReason(sidecar: RecoverySnapshot, now: number): string | null {
-  if (sidecar.stepAdvances < 1) return 'crash_recovery: no step was advanced before the daemon stopped';
-  if (!sidecar.hasContinueToken) return 'crash_recovery: no continue token was stored';
-  if (sidecar.usesWorktree && !sidecar.worktreePresent) return 'crash_recovery: the worktree is gone';
-  if (now - sidecar.lastActivityAt >= RECOVERY_LIMITS.maxIdleMs) {
-    return 'crash_recovery: last activity was 24 h or more ago';
-  }
-  if (sidecar.resumeCount >= RECOVERY_LIMITS.maxResumes) {
-    return `crash_recovery: already resumed ${sidecar.resumeCount} times`;
-  }
-  return null;
-}
+export { RECOVERY_LIMITS, type RecoveryAction, type RecoverySnapshot, recoveryAction } from './recovery-policy.js';
 
 /**
  * The startup step (§1.1 step 4): loads every stored session into the core and applies `recoveryAction` to those
