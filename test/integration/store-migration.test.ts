@@ -15,6 +15,12 @@ import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-deri
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
+/** Rewrites a schema-10 database as schema 9 left it: the dedupe index ordered by hash alone. */
+function downgradeToSchemaNine(db: Database.Database): void {
+  db.exec('DROP INDEX events_by_dedupe; CREATE INDEX events_by_dedupe ON events (dedupe_hash);');
+  db.pragma('user_version = 9');
+}
+
 /** Rewrites a schema-9 database as schema 8 left it: token rows with their session, node id and kind as text. */
 function downgradeToSchemaEight(db: Database.Database): void {
   db.exec(`
@@ -118,6 +124,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaNine(db);
       downgradeToSchemaEight(db);
       downgradeToSchemaSeven(db);
       downgradeToSchemaSix(db);
@@ -206,7 +213,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(9);
+    expect(store.settings().schemaVersion).toBe(10);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -250,7 +257,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 9 (event keys, lean search index, packed event data, token records)', () => {
+describe('SQLite schema migrations 6 to 10 (event keys, search index, packed data, token records, dedupe index)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -267,6 +274,7 @@ describe('SQLite schema migrations 6 to 9 (event keys, lean search index, packed
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaNine(db);
       downgradeToSchemaEight(db);
       downgradeToSchemaSeven(db);
       downgradeToSchemaSix(db);
@@ -276,7 +284,7 @@ describe('SQLite schema migrations 6 to 9 (event keys, lean search index, packed
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(9);
+    expect(store.settings().schemaVersion).toBe(10);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);

@@ -13,6 +13,7 @@ import * as eventKeys from './migrations/0006-event-keys.js';
 import * as leanSearchIndex from './migrations/0007-lean-search-index.js';
 import * as packedEventData from './migrations/0008-packed-event-data.js';
 import * as tokenRecords from './migrations/0009-token-records.js';
+import * as sessionLocalDedupeIndex from './migrations/0010-session-local-dedupe-index.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   leanSearchIndex,
   packedEventData,
   tokenRecords,
+  sessionLocalDedupeIndex,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

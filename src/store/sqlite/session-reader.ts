@@ -77,16 +77,19 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   /**
-   * The data and seq of the event recorded under a dedupe key (advances and checkpoints are found this way, migration
-   * 6). A miss, the usual case, is one probe of the covering hash index; their data is stored without envelope
-   * derivations, so a hit only unpacks it.
+   * The data and seq of the event that `nodeId`'s session recorded under a dedupe key (advances and checkpoints are
+   * found this way, migration 6). A miss, the usual case, is one probe of the covering dedupe index; their data is
+   * stored without envelope derivations, so a hit only unpacks it.
    */
   const eventByDedupeKey = <K extends 'advance_recorded' | 'checkpoint_recorded'>(
     kind: K,
+    nodeId: NodeId,
     dedupeKey: string,
     matches: (data: EventDataByKind[K]) => boolean,
   ) => {
-    for (const id of q.idsByDedupeHash.all(dedupeHash(dedupeKey)) as bigint[]) {
+    const sk = q.skOfNode.get(nodeId) as number | undefined;
+    if (sk === undefined) return undefined;
+    for (const id of q.idsByDedupeHash.all(sk, dedupeHash(dedupeKey)) as bigint[]) {
       const row = q.eventData.get(id) as { kind: number; data: string };
       if (row.kind !== kindCode(kind)) continue;
       const data = unpackJson(JSON.parse(row.data)) as EventDataByKind[K];
@@ -257,6 +260,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     findAdvance(nodeId, attemptId): RecordedAdvance | null {
       const event = eventByDedupeKey(
         'advance_recorded',
+        nodeId,
         `advance:${nodeId}:${attemptId}`,
         (d) => d.fromNodeId === nodeId && d.attemptId === attemptId,
       );
@@ -275,6 +279,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     findCheckpoint(nodeId, attemptId) {
       const event = eventByDedupeKey(
         'checkpoint_recorded',
+        nodeId,
         `checkpoint:${nodeId}:${attemptId}`,
         (d) => d.fromNodeId === nodeId && d.attemptId === attemptId,
       );
@@ -432,7 +437,11 @@ function prepare(db: Database.Database) {
     outputEvents: db.prepare(
       `SELECT ${eventColumns} FROM events WHERE kind = ${kindCode('output_appended')} AND ${inRange} ORDER BY id`,
     ),
-    idsByDedupeHash: db.prepare('SELECT id FROM events WHERE dedupe_hash = ?').pluck().safeIntegers(),
+    skOfNode: db
+      .prepare('SELECT k.sk FROM nodes n JOIN session_keys k ON k.session_id = n.session_id WHERE n.node_id = ?')
+      .pluck(),
+    // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
+    idsByDedupeHash: db.prepare('SELECT id FROM events WHERE id >> 32 = ? AND dedupe_hash = ?').pluck().safeIntegers(),
     eventData: db.prepare('SELECT kind, data FROM events WHERE id = ?'),
     nodeContext: db.prepare(
       `SELECT json_extract(e.data, '${dataPath('context')}') AS context FROM nodes n

@@ -54,7 +54,7 @@ export function createWriter(
 
   /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
   const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean =>
-    (q.dedupeCandidates.all(hash, sk) as StoredEvent[]).some(
+    (q.dedupeCandidates.all(sk, hash) as StoredEvent[]).some(
       (row) => decodeEvent(row, session).dedupeKey === dedupeKey,
     );
 
@@ -143,7 +143,7 @@ function prepare(db: Database.Database) {
     lastSeq: db.prepare('SELECT id & 4294967295 FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1').pluck(),
     dedupeCandidates: db.prepare(
       `SELECT id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
-       WHERE dedupe_hash = ? AND id >> 32 = ?`,
+       WHERE id >> 32 = ? AND dedupe_hash = ?`,
     ),
     insertEvent: db.prepare(
       `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
