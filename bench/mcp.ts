@@ -13,7 +13,8 @@ const STEPS = 5;
 const SEEDED_SESSIONS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
-function workspace(): string {
+/** A workspace holding `bench.linear`, five plain steps (shared with bench/postgres.ts). */
+export function workspace(): string {
   const ws = mkdtempSync(path.join(tmpdir(), 'workrail-bench-ws-'));
   const steps = Array.from({ length: STEPS }, (_, i) => ({
     id: `step-${i + 1}`,

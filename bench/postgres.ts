@@ -2,14 +2,14 @@
 // driven through the official MCP client over stdio, against a throwaway server on loopback with fsync on
 // (test/support/postgres-server.ts). Issue 10's target: continue_workflow p50 <= 5 ms.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BenchCase, BenchModule } from './harness.js';
+import { workspace } from './mcp.js';
 import type { WorkerRequest } from './mcp-client-worker.js';
 import { startSyncWorker } from './sync-worker.js';
 
-const STEPS = 5;
 const SESSIONS = 100;
 const SERVER_START_TIMEOUT_MS = 60_000;
 
@@ -44,20 +44,6 @@ function startDatabase(): { url: string; stop: () => void } {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function workspace(): string {
-  const ws = mkdtempSync(path.join(tmpdir(), 'workrail-bench-ws-'));
-  const steps = Array.from({ length: STEPS }, (_, i) => ({
-    id: `step-${i + 1}`,
-    title: `Step ${i + 1}`,
-    prompt: `Do part ${i + 1} of {{goal}} and record what you did.`,
-  }));
-  const doc = { id: 'bench.linear', name: 'Bench', description: 'Five steps.', version: '1.0.0', steps };
-  const dir = path.join(ws, '.workrail', 'workflows');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'bench.json'), JSON.stringify(doc));
-  return ws;
 }
 
 export const postgresBenchmarks: BenchModule = {
