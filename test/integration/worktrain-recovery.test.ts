@@ -1,6 +1,5 @@
 // Crash recovery (docs/worktrain.md §7.5, §7.1, §7.6) with the daemon as a real child process: it is SIGKILLed
 // mid-session and started again on the same WORKRAIL_HOME.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { startFakeForge } from '../support/fake-forge.js';
 import { gitRemote, gitRemoteWorkspace } from '../support/git-remote.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
 import { completeStep, gitWorkspace, NOTES, tempDir, triggersYml, WORKFLOW_ID } from '../support/worktrain-harness.js';
+import { type Daemon, spawnDaemon as spawnDaemonProcess } from '../support/worktrain-processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cleanups: (() => unknown)[] = [];
@@ -20,58 +20,8 @@ afterEach(async () => {
   llm = undefined;
 });
 
-interface Daemon {
-  readonly child: ChildProcess;
-  readonly url: string;
-  api(method: string, route: string, body?: unknown): Promise<{ status: number; json: { data?: unknown } }>;
-  kill(): Promise<void>;
-}
-
-/** `worktrain daemon run --port 0` as a child process on `home`; resolves once it listens. */
-function spawnDaemon(home: string): Promise<Daemon> {
-  const env = { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKFLOW_INCLUDE_USER: 'false' };
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/support/worktrain-entry.ts', 'daemon', 'run', '--port', '0', '--no-watch'],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let err = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    return exited;
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /WorkTrain daemon listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match === null) return;
-      const url = match[1] as string;
-      const token = readFileSync(path.join(home, 'api-token'), 'utf8').trim();
-      resolve({
-        child,
-        url,
-        async api(method, route, body) {
-          const response = await fetch(`${url}${route}`, {
-            method,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          });
-          return { status: response.status, json: (await response.json()) as { data?: unknown } };
-        },
-        async kill() {
-          child.kill('SIGKILL');
-          await exited;
-        },
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${err}`)));
-  });
-}
+/** The daemon on `home`, as a child process that this file's afterEach kills. */
+const spawnDaemon = (home: string): Promise<Daemon> => spawnDaemonProcess(cleanups, home, {});
 
 interface Record {
   sessionId: string;
