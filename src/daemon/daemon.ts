@@ -32,8 +32,8 @@ import { openSharedRuntime, type SharedRuntime } from './shared/shared-runtime.j
 import { sharedSettingsOf } from './shared/shared-settings.js';
 import { openDaemonDb } from './state/daemon-db.js';
 import { createOutbox } from './state/notices.js';
-import { createScheduleState } from './state/schedule-state.js';
 import { createSidecarStore } from './state/sidecars.js';
+import { createLocalTriggerStores } from './state/trigger-stores.js';
 import { VERSION } from './version.js';
 
 export interface StartDaemonOptions {
@@ -147,6 +147,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     return { ok: false, message: error instanceof Error ? error.message : String(error), findings: [] };
   }
   const sidecars = shared?.store ?? createSidecarStore(daemonDb);
+  const triggerStores = shared?.triggerStores ?? createLocalTriggerStores(daemonDb);
   const core = createDaemonCore({
     config,
     store: sidecars,
@@ -166,8 +167,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
       ...(options.providerFor === undefined ? {} : { providerFor: options.providerFor }),
     },
   });
-  // The poller host subscribes to events now, so sessions that recovery ends count in the item ledger.
-  const newPollers = () => createPollerHost({ core, db: daemonDb, events, logger, env, now });
+  // The poller host subscribes to events now, so sessions that recovery ends count in the item ledger. In the shared
+  // mode every instance has one (started only on the leader): the instance that runs a session settles its item.
+  const newPollers = () =>
+    createPollerHost({ core, ledger: triggerStores.ledger, state: triggerStores.pollState, events, logger, env, now });
   let pollers = newPollers();
   const notifier = createNotifier({
     core,
@@ -181,7 +184,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   const startedAt = now();
   let watcher: TriggersWatcher | null = null;
   const reloadError = () => watcher?.reloadError ?? null;
-  const newScheduler = () => createScheduler({ core, state: createScheduleState(daemonDb), logger });
+  const newScheduler = () => createScheduler({ core, state: triggerStores.scheduleState, logger });
   let schedules = newScheduler();
   const http = createDaemonHttp({
     core,
@@ -231,13 +234,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
     }),
   );
   let leading = shared === null;
-  let deposed = false;
   const lead = () => {
-    if (deposed) {
-      // Elected again after losing the lock: the stopped scheduler and poller host cannot restart.
-      schedules = newScheduler();
-      pollers = newPollers();
-    }
     leading = true;
     schedules.start();
     pollers.start(core.config.triggers);
@@ -245,11 +242,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartRes
   if (shared === null) lead();
   else {
     // Only the leader polls and fires schedules; one that loses the leader lock stops them until elected again.
+    // A stopped scheduler or poller host cannot restart: fresh ones wait for the next election. The fresh poller host
+    // keeps settling the items of the sessions this instance runs meanwhile.
     shared.lead(lead, () => {
       leading = false;
-      deposed = true;
       schedules.stop();
-      void pollers.stop();
+      const old = pollers;
+      pollers = newPollers();
+      void old.stop();
+      schedules = newScheduler();
     });
   }
   if (options.watch !== false) {

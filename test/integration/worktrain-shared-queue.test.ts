@@ -2,7 +2,6 @@
 // with their own WORKRAIL_HOME and the same WORKRAIL_DATABASE_URL (dispatch queue, daemon records and the WorkRail
 // session store), and the same WORKRAIL_DATA_DIR (one token keyring, and one event log the tests count in), driven by
 // one scripted LLM server. Webhooks go to both; every session runs exactly once.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -16,8 +15,8 @@ import {
   startScriptedLlmServer,
 } from '../support/scripted-llm-server.js';
 import { completeStep, gitWorkspace, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
+import { type Daemon, spawnDaemon, until } from '../support/worktrain-processes.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const cleanups: (() => unknown)[] = [];
 let llm: ScriptedLlmServer | undefined;
 
@@ -26,18 +25,6 @@ afterEach(async () => {
   await llm?.close();
   llm = undefined;
 });
-
-interface Daemon {
-  readonly url: string;
-  readonly home: string;
-  readonly pid: number;
-  readonly logs: () => string;
-  api(method: string, route: string, body?: unknown): Promise<{ status: number; json: { data?: unknown } }>;
-  webhook(body: unknown): Promise<{ status: number; json: { sessionId?: string; status?: string } }>;
-  kill(): Promise<void>;
-  /** SIGTERM; resolves with the exit code. */
-  terminate(): Promise<number | null>;
-}
 
 interface Cluster {
   readonly databaseUrl: string;
@@ -80,7 +67,7 @@ async function cluster(
       const home = tempDir(cleanups, 'worktrain-shared-home-');
       writeFileSync(path.join(home, 'triggers.yml'), triggers(ws, llmBase, options.fixExtra ?? ''));
       writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\n`, { mode: 0o600 });
-      return spawnDaemon(home, {
+      return spawnDaemon(cleanups, home, {
         WORKRAIL_DATA_DIR: dataDir,
         WORKRAIL_DATABASE_URL: databaseUrl,
         WORKTRAIN_LEASE_MS: '2000',
@@ -88,61 +75,6 @@ async function cluster(
       });
     },
   };
-}
-
-/** `worktrain daemon run --port 0` as a child process; resolves once it listens. */
-function spawnDaemon(home: string, extraEnv: Record<string, string>): Promise<Daemon> {
-  const env = { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKFLOW_INCLUDE_USER: 'false' };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/support/worktrain-entry.ts', 'daemon', 'run', '--port', '0', '--no-watch'],
-    { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let err = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    return exited;
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /WorkTrain daemon listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match === null) return;
-      const url = match[1] as string;
-      const token = readFileSync(path.join(home, 'api-token'), 'utf8').trim();
-      const call = async (method: string, route: string, body?: unknown, auth = true) => {
-        const response = await fetch(`${url}${route}`, {
-          method,
-          headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        return { status: response.status, json: (await response.json()) as never };
-      };
-      resolve({
-        url,
-        home,
-        pid: child.pid ?? -1,
-        logs: () => err,
-        api: (method, route, body) => call(method, route, body),
-        webhook: (body) => call('POST', '/webhook/fix', body, false),
-        async kill() {
-          child.kill('SIGKILL');
-          await exited;
-        },
-        async terminate() {
-          child.kill('SIGTERM');
-          await exited;
-          return child.exitCode;
-        },
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${err}`)));
-  });
 }
 
 interface SessionRecord {
@@ -153,16 +85,6 @@ interface SessionRecord {
   goal: string;
   stepAdvances: number;
   resumeCount: number;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, budgetMs = 60_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function sessions(daemon: Daemon): Promise<SessionRecord[]> {

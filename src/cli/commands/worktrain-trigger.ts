@@ -134,9 +134,9 @@ export function registerTrigger(program: Command, ctx: Ctx): void {
     .description('put a polled item back to new with 0 attempts (after needs_human, killed or delivery_failed)')
     .action((id: string, itemKey: string) => {
       const app = createApp({ env: loadEnvFile(path.join(workrailHomeOf(ctx.io.env), '.env'), ctx.io.env).env });
-      const dataDir = app.config.dataDir;
+      const where = { dataDir: app.config.dataDir, databaseUrl: app.config.databaseUrl };
       app.close();
-      const result = retryLedgerItem(dataDir, id, itemKey, Date.now());
+      const result = retryLedgerItem(where, id, itemKey, Date.now());
       if (!result.ok) {
         ctx.io.stderr(`No item ${itemKey} for trigger ${id}. Known: ${result.known.join(', ') || 'none'}\n`);
         ctx.setExitCode(WT_EXIT.failed);

@@ -6,9 +6,8 @@ import type { Trigger } from '../config/trigger.js';
 import type { DaemonCore } from '../core.js';
 import type { DaemonEvent, EventLog } from '../events.js';
 import type { Logger } from '../logger.js';
-import type { DaemonDb } from '../state/daemon-db.js';
-import { createItemLedger, type ItemLedger, type LedgerEntry, type Settlement } from '../state/item-ledger.js';
-import { createTriggerState, type TriggerState } from '../state/trigger-state.js';
+import type { ItemLedger, LedgerEntry, Settlement } from '../state/item-ledger.js';
+import type { TriggerState } from '../state/trigger-state.js';
 import { escalateItem, escalationText, noteJiraDelivery } from './item-notes.js';
 import { defaultGoalTemplate, listItems } from './list-items.js';
 import { runCycle } from './poll-cycle.js';
@@ -73,7 +72,9 @@ const defaultTimers: Timers = {
 
 export function createPollerHost(deps: {
   readonly core: DaemonCore;
-  readonly db: DaemonDb;
+  /** daemon.db's, or PostgreSQL's in the shared mode (state/trigger-stores.ts). */
+  readonly ledger: ItemLedger;
+  readonly state: TriggerState;
   readonly events: EventLog;
   readonly logger: Logger;
   readonly env: { readonly [key: string]: string | undefined };
@@ -84,10 +85,8 @@ export function createPollerHost(deps: {
   const now = deps.now ?? Date.now;
   const timers = deps.timers ?? defaultTimers;
   const log = deps.logger.child({ component: 'pollers' });
-  const state = createTriggerState(deps.db);
-  const ledger = createItemLedger(deps.db);
+  const { state, ledger } = deps;
   const loops = new Map<string, Loop>();
-  // Seeded from core at creation: the ledger already settles sessions that crash recovery ends, before `start`.
   const triggers = new Map<string, Trigger>(deps.core.config.triggers.map((trigger) => [trigger.id, trigger]));
   const writes = new Set<Promise<void>>();
   const loginCache = new Map<string, string>();
@@ -219,8 +218,10 @@ export function createPollerHost(deps: {
     loops.delete(id);
   };
 
+  // Settling uses the live config: a non-leader (shared mode) settles the sessions it ran but never reloads loops.
+  const triggerOf = (triggerId: string) => deps.core.config.triggers.find((t) => t.id === triggerId);
   const pollOf = (triggerId: string): PollSource | null => {
-    const trigger = triggers.get(triggerId);
+    const trigger = triggerOf(triggerId);
     return trigger === undefined ? null : parseSource(trigger);
   };
 
@@ -243,7 +244,7 @@ export function createPollerHost(deps: {
   const settle = (sessionId: string, settlement: Settlement) => {
     const entry = ledger.findBySession(sessionId);
     if (entry === null) return null;
-    const max = triggers.get(entry.triggerId)?.maxDispatchAttempts ?? 3;
+    const max = triggerOf(entry.triggerId)?.maxDispatchAttempts ?? 3;
     const settled = ledger.settle(sessionId, settlement, max, new Date(now()).toISOString());
     if (settled !== null) onSettled(settled);
     return settled;
@@ -257,7 +258,7 @@ export function createPollerHost(deps: {
       if (entry === null || entry.state !== 'in_flight') return;
       const outcome = String(event.outcome ?? 'error');
       // A successful session of a trigger with delivery settles when delivery_completed/failed arrives.
-      if (outcome === 'success' && triggers.get(entry.triggerId)?.autoCommit === true) return;
+      if (outcome === 'success' && triggerOf(entry.triggerId)?.autoCommit === true) return;
       settle(sessionId, { kind: 'outcome', outcome });
     } else if (event.kind === 'delivery_completed') {
       const entry = settle(sessionId, { kind: 'delivery_completed' }) ?? ledger.findBySession(sessionId);

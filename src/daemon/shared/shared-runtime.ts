@@ -10,7 +10,9 @@ import type { Logger } from '../logger.js';
 import type { DispatchQueue, QueueHooks } from '../queue.js';
 import type { SessionRegistry } from '../sessions.js';
 import type { SidecarStore } from '../state/sidecars.js';
+import type { TriggerStores } from '../state/trigger-stores.js';
 import { expireLeases } from './shared-leases.js';
+import { createSharedTriggerStores } from './shared-poll-state.js';
 import { createSharedQueue, type SharedQueue } from './shared-queue.js';
 import { createSharedRegistry, createSharedSidecarStore } from './shared-records.js';
 import { createBoss, createSharedTables, LEADER_LOCK } from './shared-schema.js';
@@ -22,6 +24,8 @@ export interface SharedRuntime {
   readonly owner: string;
   readonly store: SidecarStore;
   readonly sessions: SessionRegistry;
+  /** Item ledger, poll state and schedule times, shared so a new leader continues from them. */
+  readonly triggerStores: TriggerStores;
   readonly createQueue: (hooks: QueueHooks) => DispatchQueue;
   /** Competes for leadership; `onElected` runs when this instance becomes leader, `onDeposed` if it stops being one. */
   lead(onElected: () => void, onDeposed: () => void): void;
@@ -96,6 +100,7 @@ export async function openSharedRuntime(settings: SharedSettings, logger: Logger
     owner,
     store: createSharedSidecarStore(db, owner),
     sessions: createSharedRegistry(db, owner),
+    triggerStores: createSharedTriggerStores(db),
     createQueue(hooks) {
       queue = createSharedQueue({ db, boss, rules: { owner, leaseMs: settings.leaseMs }, logger }, hooks);
       return queue;

@@ -1,6 +1,7 @@
 // The shared mode's own tables, next to pg-boss's schema: session records (the DaemonSession record and sidecar
 // that takeover and `worktrain status` need), leases (which instance runs a session, until when), the 30 s dedupe
-// window and the kill-switch pause. Created at start under an advisory lock, so daemons starting together don't race.
+// window, the kill-switch pause, and the polling triggers' item ledger, poll state and schedule times (ISO text, as
+// daemon.db keeps them). Created at start under an advisory lock, so daemons starting together don't race.
 import PgBoss from 'pg-boss';
 import type { SyncPg } from './sync-pg.js';
 
@@ -40,6 +41,27 @@ export function createSharedTables(db: SyncPg): void {
         at timestamptz NOT NULL
       );
       CREATE TABLE IF NOT EXISTS worktrain_pause (scope text PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS worktrain_item_ledger (
+        trigger_id text NOT NULL,
+        item_key text NOT NULL,
+        state text NOT NULL,
+        attempts integer NOT NULL,
+        last_session_id text,
+        last_outcome text,
+        updated_at text NOT NULL,
+        ref jsonb NOT NULL,
+        PRIMARY KEY (trigger_id, item_key)
+      );
+      CREATE INDEX IF NOT EXISTS worktrain_item_ledger_session ON worktrain_item_ledger (last_session_id);
+      CREATE TABLE IF NOT EXISTS worktrain_poll_state (
+        trigger_id text PRIMARY KEY,
+        last_poll_at text NOT NULL,
+        seen_keys jsonb NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS worktrain_schedule_state (
+        trigger_id text PRIMARY KEY,
+        last_scheduled_at text NOT NULL
+      );
     `);
   });
 }
