@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchdPlist } from '../../src/cli/commands/worktrain-service.js';
 import { processAlive, readDaemonLock } from '../../src/daemon/daemon-lock.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { until } from '../support/until.js';
 import { gitWorkspace, tempDir, triggersYml, WORKFLOW_ID } from '../support/worktrain-harness.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -63,15 +64,6 @@ function daemonHome(): string {
 
 function baseEnv(home: string, pathValue = process.env.PATH ?? ''): Record<string, string> {
   return { PATH: pathValue, HOME: home, WORKRAIL_HOME: home, WORKFLOW_INCLUDE_USER: 'false' };
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe('worktrain daemon start|status|stop (real binary)', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/daemon/signature.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { until } from '../support/until.js';
 import { gitWorkspace, startTestDaemon, triggersYml, WORKFLOW_ID } from '../support/worktrain-harness.js';
 
 const SECRET = 'whsec-hot-reload-9f8e7d';
@@ -27,16 +28,6 @@ function events(file: string): Event[] {
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Event);
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function signedWebhook(url: string, issue: number) {
@@ -66,8 +57,9 @@ describe('triggers.yml hot reload', () => {
       ).data;
 
     writeFileSync(triggersFile, `${original}  - id: broken\n    provider: [generic\n`);
-    const failed = await until('triggers_reload_failed', () =>
-      events(eventsFile).find((e) => e.kind === 'triggers_reload_failed'),
+    const failed = await until(
+      () => events(eventsFile).find((e) => e.kind === 'triggers_reload_failed'),
+      'triggers_reload_failed',
     );
     expect(failed.findings?.[0]).toMatchObject({ file: 'triggers.yml', rule: 'yaml-syntax' });
     expect(failed.findings?.[0]?.line).toBeGreaterThan(1);
@@ -86,8 +78,9 @@ describe('triggers.yml hot reload', () => {
     agentConfig: { provider: anthropic, baseUrl: ${llm.anthropicBaseUrl}, apiKey: $LLM_KEY }
 `,
     );
-    await until('triggers_loaded with 2 triggers', () =>
-      events(eventsFile).find((e) => e.kind === 'triggers_loaded' && e.count === 2),
+    await until(
+      () => events(eventsFile).find((e) => e.kind === 'triggers_loaded' && e.count === 2),
+      'triggers_loaded with 2 triggers',
     );
     const added = await fetch(`${daemon.url}/webhook/added`, {
       method: 'POST',

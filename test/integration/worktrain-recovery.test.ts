@@ -7,6 +7,7 @@ import { main } from '../../src/cli/worktrain.js';
 import { startFakeForge } from '../support/fake-forge.js';
 import { gitRemote, gitRemoteWorkspace } from '../support/git-remote.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { until } from '../support/until.js';
 import { completeStep, gitWorkspace, NOTES, tempDir, triggersYml, WORKFLOW_ID } from '../support/worktrain-harness.js';
 import { type Daemon, spawnDaemon as spawnDaemonProcess } from '../support/worktrain-processes.js';
 
@@ -30,16 +31,6 @@ interface Record {
   detail: string | null;
   stepAdvances: number;
   resumeCount: number;
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, budgetMs = 30_000) {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const session = async (daemon: Daemon, id: string) =>

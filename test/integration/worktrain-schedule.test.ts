@@ -5,6 +5,7 @@ import { main } from '../../src/cli/worktrain.js';
 import { openDaemonDb } from '../../src/daemon/state/daemon-db.js';
 import { createScheduleState } from '../../src/daemon/state/schedule-state.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { until } from '../support/until.js';
 import { gitWorkspace, startTestDaemon, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -61,14 +62,6 @@ function events(file: string): Event[] {
     .map((line) => JSON.parse(line) as Event);
 }
 
-async function until(what: string, holds: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!holds()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('schedule triggers', () => {
   it('skips a tick with schedule_skipped overlap while a run of the trigger is active', async () => {
     llm = await startScriptedLlmServer({ script: () => ({ text: 'thinking', delayMs: 20_000 }) });
@@ -86,7 +79,7 @@ describe('schedule triggers', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const sessionId = run.stdout.trim();
-    await until('the run to reach the LLM', () => llm?.requests.length === 1);
+    await until(() => (llm?.requests.length === 1 ? true : undefined), 'the run to reach the LLM');
     const found = daemon.core.sessions.find(sessionId);
     expect(found.kind === 'found' && found.session.state).toBe('running');
     // A run now fills the goalTemplate with this moment, as a tick would, instead of falling back to `goal`.
