@@ -5,7 +5,13 @@ import { existsSync } from 'node:fs';
 import type { TriggerConfig } from './config/load-triggers.js';
 import { AD_HOC_TRIGGER, type Dispatch } from './dispatch.js';
 import type { EventLog } from './events.js';
-import { createDispatchQueue, type DispatchQueue, type QueueEntry, type QueueHooks } from './queue.js';
+import {
+  createDispatchQueue,
+  type DispatchQueue,
+  type QueueEntry,
+  type QueueHooks,
+  type SessionCommand,
+} from './queue.js';
 import { recoveryAction } from './recovery-policy.js';
 import { disposeWorktree } from './session-delivery.js';
 import type { SessionJob } from './session-job.js';
@@ -227,6 +233,25 @@ export function createDaemonCore(options: {
     };
   };
   const leaseLost = (sessionId: string) => controls.get(sessionId)?.controller.abort('lease_lost');
+  /** Shared mode: a session this process does not run; its kill or steer goes to the instance that runs it. */
+  const elsewhere = (sessionId: string) => sharedMode && !runningHere.has(sessionId);
+  const steerHere = (session: DaemonSession, control: Control, text: string) => {
+    control.steer.push(text);
+    runner.events.emit('steer_received', {
+      sessionId: session.sessionId,
+      triggerId: session.triggerId,
+      length: text.length,
+    });
+  };
+  /** Shared mode: a command sent by another instance (or this one) for a session this one runs or is taking over. */
+  const command = (sessionId: string, sent: SessionCommand) => {
+    const control = controls.get(sessionId) ?? newControl(sessionId);
+    if (sent.kind === 'kill') control.controller.abort('killed');
+    else {
+      const found = sessions.find(sessionId);
+      if (found.kind === 'found') steerHere(found.session, control, sent.text);
+    }
+  };
 
   const hooks: QueueHooks = {
     maxConcurrent: options.maxConcurrentSessions,
@@ -234,6 +259,7 @@ export function createDaemonCore(options: {
     now: runner.now,
     takeOver,
     leaseLost,
+    command,
   };
   const queue = (options.createQueue ?? createDispatchQueue)(hooks);
 
@@ -342,28 +368,27 @@ export function createDaemonCore(options: {
         endIdle(session, 'killed', reason ?? null);
       } else if (session.state === 'parked') {
         endIdle(session, 'killed', reason ?? null);
-      } else if (controls.has(session.sessionId)) {
+      } else if (elsewhere(session.sessionId)) {
+        if (!queue.send?.(session.sessionId, { kind: 'kill', reason: reason ?? null })) {
+          return invalid(session, 'no daemon instance runs it');
+        }
+      } else {
         controls.get(session.sessionId)?.controller.abort('killed');
-      } else if (sharedMode) {
-        return invalid(session, 'it runs on another daemon instance; send the kill to that instance');
       }
       return { ok: true, session, previousState };
     },
     steer(id, text) {
       const found = lookup(id);
       if (found.ok !== 'found') return found;
-      const control = controls.get(found.session.sessionId);
-      if (control === undefined || found.session.state === 'completed') {
-        const elsewhere = control === undefined && sharedMode && found.session.state === 'running';
-        return invalid(found.session, elsewhere ? 'it runs on another daemon instance' : 'not running');
-      }
-      control.steer.push(text);
-      runner.events.emit('steer_received', {
-        sessionId: found.session.sessionId,
-        triggerId: found.session.triggerId,
-        length: text.length,
-      });
-      return { ok: true, session: found.session, previousState: found.session.state };
+      const { session } = found;
+      const control = controls.get(session.sessionId);
+      if (session.state !== 'completed' && elsewhere(session.sessionId)) {
+        // Shared mode: only an instance running the session can pass the text to its next turn.
+        if (queue.send?.(session.sessionId, { kind: 'steer', text }) !== true) return invalid(session, 'not running');
+      } else if (control === undefined || session.state === 'completed') {
+        return invalid(session, 'not running');
+      } else steerHere(session, control, text);
+      return { ok: true, session, previousState: session.state };
     },
     async resume(id, request) {
       const found = lookup(id);

@@ -20,6 +20,11 @@ export type Offer =
   | { readonly status: 'duplicate'; readonly sessionId: string }
   | { readonly status: 'queue_full'; readonly queueDepth: number; readonly maxQueueDepth: number };
 
+/** A kill or steer for a running session (shared mode: sent to the instance that runs it). */
+export type SessionCommand =
+  | { readonly kind: 'kill'; readonly reason: string | null }
+  | { readonly kind: 'steer'; readonly text: string };
+
 export interface DispatchQueue {
   /**
    * Admits a new dispatch as one step: a duplicate of `dedupeKey` inside the window or a full trigger queue refuses
@@ -37,6 +42,11 @@ export interface DispatchQueue {
   queuedIds(): readonly string[];
   /** Whether this daemon may still advance the session: always in memory; while it holds the lease when shared. */
   holdsLease(sessionId: string): boolean;
+  /**
+   * Shared mode: sends `command` to the instance that runs the session (`QueueHooks.command` there); false when no
+   * instance runs it. Absent on one machine, where every running session runs here.
+   */
+  send?(sessionId: string, command: SessionCommand): boolean;
   /** Stops taking work (shutdown); queued entries stay where they are stored. */
   close(): void;
 }
@@ -54,6 +64,8 @@ export interface QueueHooks {
   readonly takeOver: (sessionId: string) => Promise<QueueEntry | null>;
   /** Shared mode: another instance took the session over; stop the local run without writing to it. */
   readonly leaseLost: (sessionId: string) => void;
+  /** Shared mode: a kill or steer another instance sent for a session this one runs. */
+  readonly command: (sessionId: string, command: SessionCommand) => void;
 }
 
 /** The single-machine queue: in memory, rebuilt from daemon.db at startup (recovery.ts). */

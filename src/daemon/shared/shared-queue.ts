@@ -6,6 +6,7 @@ import type PgBoss from 'pg-boss';
 import type { Logger } from '../logger.js';
 import type { DispatchQueue, QueueEntry, QueueHooks } from '../queue.js';
 import { admitShared, dropQueued, enqueueJob, queuedFor } from './shared-admission.js';
+import { sendCommand, takeCommands } from './shared-commands.js';
 import {
   claimNext,
   expireLeases,
@@ -29,6 +30,8 @@ export interface SharedQueueDeps {
 export interface SharedQueue extends DispatchQueue {
   /** Pulls work now (a NOTIFY arrived). */
   poke(): void;
+  /** Takes the kill and steer commands sent for this instance's sessions now (a NOTIFY arrived). */
+  takeCommands(): void;
 }
 
 export function createSharedQueue(deps: SharedQueueDeps, hooks: QueueHooks): SharedQueue {
@@ -90,6 +93,17 @@ export function createSharedQueue(deps: SharedQueueDeps, hooks: QueueHooks): Sha
     }
   };
 
+  const deliverCommands = () => {
+    if (closed || local.size === 0) return;
+    try {
+      for (const { sessionId, command } of takeCommands(db, [...local])) {
+        log.info({ sessionId, command: command.kind }, 'command from another instance');
+        hooks.command(sessionId, command);
+      }
+    } catch (error) {
+      log.error({ err: error }, 'taking commands failed');
+    }
+  };
   const heartbeat = () => {
     if (closed) return;
     try {
@@ -102,6 +116,7 @@ export function createSharedQueue(deps: SharedQueueDeps, hooks: QueueHooks): Sha
       // Unrenewed past the lease length, another instance may take these sessions: stop them here.
       if (hooks.now() - lastRenewed > rules.leaseMs) for (const id of local) lostLease(id);
     }
+    deliverCommands();
     pump();
   };
   const lostLease = (sessionId: string) => {
@@ -157,10 +172,12 @@ export function createSharedQueue(deps: SharedQueueDeps, hooks: QueueHooks): Sha
         return false;
       }
     },
+    send: (sessionId, command) => sendCommand(db, sessionId, command),
     close() {
       closed = true;
       clearInterval(timer);
     },
     poke: () => setImmediate(pump),
+    takeCommands: () => setImmediate(deliverCommands),
   };
 }

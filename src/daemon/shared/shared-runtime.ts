@@ -1,5 +1,5 @@
 // The shared mode's wiring (docs/worktrain-several-machines.md): one synchronous connection for records, admission,
-// claims and pg-boss; one asynchronous connection that LISTENs for new work and holds the leader lock. Pollers and
+// claims and pg-boss; one asynchronous connection that LISTENs for new work and commands, and holds the leader lock. Pollers and
 // schedules run only on the leader; when its connection drops, PostgreSQL releases the lock and another instance
 // takes it at its next try.
 import { randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import type { DispatchQueue, QueueHooks } from '../queue.js';
 import type { SessionRegistry } from '../sessions.js';
 import type { SidecarStore } from '../state/sidecars.js';
 import type { TriggerStores } from '../state/trigger-stores.js';
+import { CONTROL_CHANNEL } from './shared-commands.js';
 import { expireLeases } from './shared-leases.js';
 import { createSharedTriggerStores } from './shared-poll-state.js';
 import { createSharedQueue, type SharedQueue } from './shared-queue.js';
@@ -72,9 +73,12 @@ export async function openSharedRuntime(settings: SharedSettings, logger: Logger
     const client = new pg.Client({ connectionString: settings.databaseUrl, application_name: 'worktrain-control' });
     client.on('error', (error) => loseControl(messageOf(error)));
     client.on('end', () => loseControl('connection ended'));
-    client.on('notification', () => queue?.poke());
+    client.on('notification', (message) =>
+      message.channel === CONTROL_CHANNEL ? queue?.takeCommands() : queue?.poke(),
+    );
     await client.connect();
     await client.query('LISTEN worktrain_queue');
+    await client.query(`LISTEN ${CONTROL_CHANNEL}`);
     control = client;
   };
   const tryLead = async () => {

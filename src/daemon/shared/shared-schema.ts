@@ -1,5 +1,6 @@
 // The shared mode's own tables, next to pg-boss's schema: session records (the DaemonSession record and sidecar
-// that takeover and `worktrain status` need), leases (which instance runs a session, until when), the 30 s dedupe
+// that takeover and `worktrain status` need), leases (which instance runs a session, until when) and the kill and steer
+// commands sent to their owner, the 30 s dedupe
 // window, the kill-switch pause, and the polling triggers' item ledger, poll state and schedule times (ISO text, as
 // daemon.db keeps them). Created at start under an advisory lock, so daemons starting together don't race.
 import PgBoss from 'pg-boss';
@@ -35,6 +36,13 @@ export function createSharedTables(db: SyncPg): void {
         expires_at timestamptz NOT NULL
       );
       CREATE INDEX IF NOT EXISTS worktrain_leases_by_trigger ON worktrain_leases (trigger_id);
+      CREATE TABLE IF NOT EXISTS worktrain_commands (
+        id bigserial PRIMARY KEY,
+        session_id text NOT NULL REFERENCES worktrain_leases (session_id) ON DELETE CASCADE,
+        kind text NOT NULL,
+        text text
+      );
+      CREATE INDEX IF NOT EXISTS worktrain_commands_by_session ON worktrain_commands (session_id);
       CREATE TABLE IF NOT EXISTS worktrain_dedupe (
         key text PRIMARY KEY,
         session_id text NOT NULL,

@@ -5,6 +5,7 @@ import type PgBoss from 'pg-boss';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonSession } from '../../../src/daemon/sessions.js';
 import { admitShared, dropQueued, queuedFor } from '../../../src/daemon/shared/shared-admission.js';
+import { sendCommand, takeCommands } from '../../../src/daemon/shared/shared-commands.js';
 import {
   claimNext,
   holdsLease,
@@ -216,5 +217,30 @@ describe('shared settings', () => {
     expect(() => sharedSettingsOf('postgres://h/db', { WORKTRAIN_LEASE_MS: '2s' })).toThrow(
       'WORKTRAIN_LEASE_MS must be an integer number of milliseconds >= 500, got "2s"',
     );
+  });
+});
+
+describe('shared commands', () => {
+  it('reach the instance holding the lease, survive a takeover, and end with the lease', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    admit(a, 's1', 't');
+    expect(sendCommand(b.db, 's1', { kind: 'kill', reason: null })).toBe(false);
+    claimNext(a.db, a.boss, rules(a, 1));
+    expect(sendCommand(b.db, 's1', { kind: 'steer', text: 'look at the tests' })).toBe(true);
+    expect(sendCommand(b.db, 's1', { kind: 'kill', reason: 'enough' })).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // a died before taking them: b takes the session over, and its commands with it.
+    expect(takeOverExpired(b.db, rules(b))).toBe('s1');
+    expect(takeCommands(b.db, ['other'])).toEqual([]);
+    expect(takeCommands(b.db, ['s1'])).toEqual([
+      { sessionId: 's1', command: { kind: 'steer', text: 'look at the tests' } },
+      { sessionId: 's1', command: { kind: 'kill', reason: 'enough' } },
+    ]);
+    expect(takeCommands(b.db, ['s1'])).toEqual([]);
+    sendCommand(a.db, 's1', { kind: 'kill', reason: null });
+    releaseLease(b.db, b.owner, 's1');
+    expect(takeCommands(b.db, ['s1'])).toEqual([]);
+    expect(sendCommand(a.db, 's1', { kind: 'kill', reason: null })).toBe(false);
   });
 });
