@@ -58,12 +58,15 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
 
   /** The checks whose cost does not grow with the graph: log sequence, row counts, pinned workflow. */
   /** The session's key row and the id range of its events; null for a session without events. */
-  const keyOf = (sessionId: SessionId): { session: SessionKey; range: readonly [bigint, bigint] } | null => {
+  const keyOf = (
+    sessionId: SessionId,
+  ): { sk: number; session: SessionKey; range: readonly [bigint, bigint] } | null => {
     const key = q.sessionKey.get(sessionId) as
       | { sk: number; run_id: RunId | null; workflow_hash: WorkflowHash | null }
       | undefined;
     if (key === undefined) return null;
-    return { session: { sessionId, runId: key.run_id, workflowHash: key.workflow_hash }, range: sessionRange(key.sk) };
+    const session = { sessionId, runId: key.run_id, workflowHash: key.workflow_hash };
+    return { sk: key.sk, session, range: sessionRange(key.sk) };
   };
 
   /** The session's events of one kind (edges, outputs: each has a partial index), decoded, in seq order. */
@@ -99,10 +102,9 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   const checkHead = (sessionId: SessionId): HeadCheck => {
-    const range = keyOf(sessionId)?.range;
-    const seqs = (
-      range === undefined ? { n: 0, lo: null, hi: null } : q.seqStats.get(...range, ...range, ...range)
-    ) as {
+    const key = keyOf(sessionId);
+    const range = key?.range;
+    const seqs = (key === null ? { n: 0, lo: null, hi: null } : q.seqStats.get(key.sk, ...key.range, ...key.range)) as {
       n: number;
       lo: number | null;
       hi: number | null;
@@ -378,7 +380,8 @@ function prepare(db: Database.Database) {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
     // Two index probes and one count: an aggregate min/max would visit every row a second time.
     seqStats: db.prepare(
-      `SELECT (SELECT count(*) FROM events WHERE ${inRange}) AS n,
+      // Counted on the session's part of the dedupe index (migration 10), whose entries are far smaller than rows.
+      `SELECT (SELECT count(*) FROM events WHERE id >> 32 = ?) AS n,
               (SELECT id & 4294967295 FROM events WHERE ${inRange} ORDER BY id LIMIT 1) AS lo,
               (SELECT id & 4294967295 FROM events WHERE ${inRange} ORDER BY id DESC LIMIT 1) AS hi`,
     ),
