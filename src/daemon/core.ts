@@ -464,15 +464,23 @@ export function createDaemonCore(options: {
     replaceConfig(next) {
       config = next;
       const kept = new Set(next.triggers.map((t) => t.id));
-      for (const sessionId of queue.queuedIds()) {
+      // Shared mode: the queue holds every instance's dispatches, and their sidecars are in the store. Each instance
+      // reloads its own triggers.yml; whichever drops an entry first ends its session.
+      const queuedIds = sharedMode
+        ? sessions
+            .list()
+            .filter((s) => s.state === 'queued')
+            .map((s) => s.sessionId)
+        : queue.queuedIds();
+      for (const sessionId of queuedIds) {
         const session = sessions.find(sessionId);
         if (session.kind !== 'found') continue;
         const { triggerId } = session.session;
-        if (triggerId === AD_HOC_TRIGGER || kept.has(triggerId) || sidecars.get(sessionId)?.mode.kind !== 'start') {
-          continue;
-        }
-        queue.drop(sessionId);
+        if (triggerId === AD_HOC_TRIGGER || kept.has(triggerId)) continue;
+        const sidecar = sharedMode ? (store.load?.(sessionId)?.sidecar ?? null) : (sidecars.get(sessionId) ?? null);
+        if (sidecar?.mode.kind !== 'start' || !queue.drop(sessionId)) continue;
         controls.delete(sessionId);
+        if (sharedMode) adoptStored(sessionId);
         runner.events.emit('session_dropped', { sessionId, triggerId, reason: 'trigger_removed' });
         endIdle(session.session, 'killed', 'trigger_removed');
       }

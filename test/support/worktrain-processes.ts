@@ -21,16 +21,26 @@ export interface Daemon {
   terminate(): Promise<number | null>;
 }
 
-/** `worktrain daemon run --port 0` as a child process; resolves once it listens. */
+/** `worktrain daemon run --port 0` as a child process (`--no-watch` unless `watch`); resolves once it listens. */
 export function spawnDaemon(
   cleanups: (() => unknown)[],
   home: string,
   extraEnv: Record<string, string>,
+  options: { readonly watch?: boolean } = {},
 ): Promise<Daemon> {
   const env = { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKFLOW_INCLUDE_USER: 'false' };
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'test/support/worktrain-entry.ts', 'daemon', 'run', '--port', '0', '--no-watch'],
+    [
+      '--import',
+      'tsx',
+      'test/support/worktrain-entry.ts',
+      'daemon',
+      'run',
+      '--port',
+      '0',
+      ...(options.watch === true ? [] : ['--no-watch']),
+    ],
     { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let err = '';
