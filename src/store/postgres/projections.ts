@@ -3,7 +3,7 @@
 // by rebuildProjections(). A projection reads only earlier projections and the event itself, so replaying the log
 // rebuilds the tables exactly. Related writes share one statement (data-modifying CTEs) to save round trips.
 import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/events.js';
-import type { JsonObject } from '../../workflow/types.js';
+import { firstLine, titleFromContext } from '../session-title.js';
 import type { Connection } from './connection.js';
 import { searchDocument } from './search-words.js';
 
@@ -19,9 +19,6 @@ export const PROJECTION_TABLES = [
   'outputs',
   'session_metrics',
 ] as const;
-
-/** §8: the context keys a session title comes from, in priority order. */
-const TITLE_KEYS = ['goal', 'taskDescription', 'mrTitle', 'prTitle', 'ticketTitle', 'problem'] as const;
 
 type EventOf<K extends EventKind> = SessionEvent & { readonly kind: K; readonly data: EventDataByKind[K] };
 type Handler<K extends EventKind> = (s: Statements, event: EventOf<K>) => void;
@@ -137,26 +134,10 @@ function setSessionText(s: Statements, sessionId: string, title: string | null, 
   s.setSessionText(sessionId, title, goal, searchDocument(title, goal));
 }
 
-function titleFromContext(context: JsonObject): string | null {
-  for (const key of TITLE_KEYS) {
-    const value = context[key];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  }
-  return null;
-}
-
 function earliestNotesLine(s: Statements, sessionId: string): string | null {
   const data = s.earliestNotes(sessionId);
   if (data === undefined) return null;
   return firstLine((JSON.parse(data) as { notesMarkdown: string }).notesMarkdown);
-}
-
-function firstLine(markdown: string): string | null {
-  const line = markdown
-    .split('\n')
-    .map((l) => l.replace(/^#+\s*/, '').trim())
-    .find((l) => l !== '');
-  return line === undefined ? null : line.slice(0, 200);
 }
 
 type Param = string | number | null;

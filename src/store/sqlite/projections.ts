@@ -3,15 +3,12 @@
 // earlier projections and the event itself, so replaying the log rebuilds the tables exactly.
 import type Database from 'better-sqlite3';
 import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/events.js';
-import type { JsonObject } from '../../workflow/types.js';
+import { firstLine, titleFromContext } from '../session-title.js';
 import { dataPath, unpackJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
 
 /** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
 export const PROJECTION_TABLES = ['sessions', 'runs', 'nodes', 'contexts', 'session_metrics'] as const;
-
-/** §8: the context keys a session title comes from, in priority order. */
-const TITLE_KEYS = ['goal', 'taskDescription', 'mrTitle', 'prTitle', 'ticketTitle', 'problem'] as const;
 
 type EventOf<K extends EventKind> = SessionEvent & { readonly kind: K; readonly data: EventDataByKind[K] };
 type Handler<K extends EventKind> = (s: Statements, event: EventOf<K>, rowId: bigint) => void;
@@ -146,26 +143,10 @@ function setSessionText(s: Statements, sessionId: string, title: string | null, 
   s.setSessionText.run(title, goal, rowId, sessionId);
 }
 
-function titleFromContext(context: JsonObject): string | null {
-  for (const key of TITLE_KEYS) {
-    const value = context[key];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  }
-  return null;
-}
-
 function earliestNotesLine(s: Statements, sessionId: string): string | null {
   const row = s.earliestNotes.get(sessionId) as { data: string } | undefined;
   if (row === undefined) return null;
   return firstLine((unpackJson(JSON.parse(row.data)) as { notesMarkdown: string }).notesMarkdown);
-}
-
-function firstLine(markdown: string): string | null {
-  const line = markdown
-    .split('\n')
-    .map((l) => l.replace(/^#+\s*/, '').trim())
-    .find((l) => l !== '');
-  return line === undefined ? null : line.slice(0, 200);
 }
 
 function prepare(db: Database.Database) {
