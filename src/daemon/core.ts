@@ -15,7 +15,7 @@ import {
 import { recoveryAction } from './recovery-policy.js';
 import { disposeWorktree } from './session-delivery.js';
 import type { SessionJob } from './session-job.js';
-import { deliveryDeps, finishSession, type RunnerDeps, runSession } from './session-runner.js';
+import { announceEnd, deliveryDeps, endRecord, finishSession, type RunnerDeps, runSession } from './session-runner.js';
 import { createSessionRegistry, type DaemonSession, type Lookup, type SessionRegistry } from './sessions.js';
 import {
   type RunMode,
@@ -151,16 +151,21 @@ export function createDaemonCore(options: {
     },
   });
 
+  /** Makes a stored session and its sidecar this instance's copies. */
+  const keepStored = ({ session, sidecar }: StoredSession) => {
+    sessions.add(session);
+    if (sidecar === null) {
+      sidecars.delete(session.sessionId);
+      return;
+    }
+    sidecars.set(session.sessionId, { ...sidecar, dispatch: reattachSecrets(sidecar.dispatch, config, runner.env) });
+  };
   /** The shared mode runs sessions another instance accepted: their record and sidecar come from the store. */
   const adoptStored = (sessionId: string): boolean => {
     if (sidecars.has(sessionId)) return true;
     const loaded = store.load?.(sessionId) ?? null;
     if (loaded === null || loaded.sidecar === null) return false;
-    sessions.add(loaded.session);
-    sidecars.set(sessionId, {
-      ...loaded.sidecar,
-      dispatch: reattachSecrets(loaded.sidecar.dispatch, config, runner.env),
-    });
+    keepStored(loaded);
     return true;
   };
 
@@ -294,11 +299,29 @@ export function createDaemonCore(options: {
     });
   };
 
-  /** Ends a session that is not running (dropped, parked, discarded) with `outcome`. */
-  const endIdle = (session: DaemonSession, outcome: string, detail: string | null) => {
+  /**
+   * Ends a session that is not running (dropped, parked, discarded) with `outcome`; false when, in the shared mode,
+   * its stored state is no longer the one seen here.
+   */
+  const endIdle = (session: DaemonSession, outcome: string, detail: string | null): boolean => {
+    const startedMs = (ended: DaemonSession) => Date.parse(ended.startedAt ?? ended.queuedAt);
+    if (sharedMode && !runningHere.has(session.sessionId) && store.update !== undefined) {
+      // Another instance may have accepted or parked it: this instance's copy may be stale or lack the sidecar, so
+      // the stored record is ended in place and keeps its stored sidecar.
+      const ended = store.update(session.sessionId, (stored) => {
+        if (stored.state !== session.state) return false;
+        endRecord(runner, stored, outcome, detail);
+        return true;
+      });
+      if (ended === null) return false;
+      keepStored(ended);
+      announceEnd(runner, ended.session, outcome, startedMs(ended.session));
+      return true;
+    }
     const sidecar = sidecars.get(session.sessionId);
     const job = sidecar === undefined ? { session, save: () => save(session) } : jobOf(session, sidecar);
-    finishSession(runner, job, outcome, detail, Date.parse(session.startedAt ?? session.queuedAt));
+    finishSession(runner, job, outcome, detail, startedMs(session));
+    return true;
   };
 
   const persistPause = () => store.savePause({ dispatchPaused: pausedAll, pausedTriggers: [...pausedTriggers] });
@@ -366,8 +389,8 @@ export function createDaemonCore(options: {
           reason: 'killed',
         });
         endIdle(session, 'killed', reason ?? null);
-      } else if (session.state === 'parked') {
-        endIdle(session, 'killed', reason ?? null);
+      } else if (session.state === 'parked' && endIdle(session, 'killed', reason ?? null)) {
+        // Ended where it was parked; in the shared mode another instance may have resumed it meanwhile (below).
       } else if (elsewhere(session.sessionId)) {
         if (!queue.send?.(session.sessionId, { kind: 'kill', reason: reason ?? null })) {
           return invalid(session, 'no daemon instance runs it');
@@ -480,7 +503,6 @@ export function createDaemonCore(options: {
         const sidecar = sharedMode ? (store.load?.(sessionId)?.sidecar ?? null) : (sidecars.get(sessionId) ?? null);
         if (sidecar?.mode.kind !== 'start' || !queue.drop(sessionId)) continue;
         controls.delete(sessionId);
-        if (sharedMode) adoptStored(sessionId);
         runner.events.emit('session_dropped', { sessionId, triggerId, reason: 'trigger_removed' });
         endIdle(session.session, 'killed', 'trigger_removed');
       }

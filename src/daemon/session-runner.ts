@@ -27,6 +27,7 @@ import {
 } from './session-delivery.js';
 import type { SessionJob } from './session-job.js';
 import { StepCursor, sessionHooks, stepPrompt } from './session-step.js';
+import type { DaemonSession } from './sessions.js';
 import { buildSystemPrompt } from './system-prompt.js';
 import { bashEnvironment, bashTool } from './tools/bash.js';
 import { editTool, readTool, writeTool } from './tools/file-tools.js';
@@ -152,13 +153,32 @@ export function finishSession(
   detail: string | null,
   startedMs: number,
 ): void {
-  const { session } = job;
+  endRecord(deps, job.session, outcome, detail);
+  job.save();
+  announceEnd(deps, job.session, outcome, startedMs);
+}
+
+/** Sets the outcome fields of `session` (§7.3), without saving it; a `delivery_failed` session keeps that state. */
+export function endRecord(
+  deps: Pick<RunnerDeps, 'redact' | 'now'>,
+  session: DaemonSession,
+  outcome: string,
+  detail: string | null,
+): void {
   if (session.state !== 'delivery_failed') session.state = 'completed';
   session.outcome = outcome;
   session.detail = detail === null ? null : deps.redact(detail);
   session.endedAt = new Date(deps.now()).toISOString();
   session.live = null;
-  job.save();
+}
+
+/** Emits `session_completed` and logs the end of a session whose outcome is saved. */
+export function announceEnd(
+  deps: Pick<RunnerDeps, 'events' | 'now' | 'logger'>,
+  session: DaemonSession,
+  outcome: string,
+  startedMs: number,
+): void {
   deps.events.emit('session_completed', {
     sessionId: session.sessionId,
     triggerId: session.triggerId,

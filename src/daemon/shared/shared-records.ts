@@ -55,6 +55,25 @@ export function createSharedSidecarStore(db: SyncPg, owner: string): SidecarStor
       )[0];
       return row === undefined ? null : ({ session: row.record, sidecar: row.sidecar } satisfies StoredSession);
     },
+    update(sessionId, change) {
+      return db.transaction(() => {
+        const row = db.query<{ record: DaemonSession; sidecar: Sidecar | null }>(
+          'SELECT record, sidecar FROM worktrain_sessions WHERE session_id = $1 FOR UPDATE',
+          [sessionId],
+        )[0];
+        if (row === undefined || !change(row.record)) return null;
+        const session = row.record;
+        const written = db.query(
+          `UPDATE worktrain_sessions SET state = $3, workrail_session_id = $4, record = $5, written_by = $2,
+             updated_at = now()
+           WHERE session_id = $1
+             AND NOT EXISTS (SELECT 1 FROM worktrain_leases l WHERE l.session_id = $1 AND l.owner <> $2)
+           RETURNING session_id`,
+          [sessionId, owner, session.state, session.workrailSessionId, JSON.stringify({ ...session, live: null })],
+        );
+        return written.length === 0 ? null : ({ session, sidecar: row.sidecar } satisfies StoredSession);
+      });
+    },
     clearSidecar(sessionId) {
       db.query('UPDATE worktrain_sessions SET sidecar = NULL WHERE session_id = $1', [sessionId]);
     },

@@ -44,6 +44,12 @@ export interface SidecarStore {
   loadAll(): StoredSession[];
   /** One stored session (the shared mode loads sessions another instance accepted). */
   load?(sessionId: string): StoredSession | null;
+  /**
+   * Shared mode: changes the stored record, not a copy, in one transaction with its row locked; the stored sidecar
+   * is kept. `change` returns false to leave the record as it is. Returns what is now stored, or null when nothing
+   * was written (no record, `change` declined, or another instance holds the session's lease).
+   */
+  update?(sessionId: string, change: (session: DaemonSession) => boolean): StoredSession | null;
   clearSidecar(sessionId: string): void;
   savePause(pause: { readonly dispatchPaused: boolean; readonly pausedTriggers: readonly string[] }): void;
   loadPause(): { dispatchPaused: boolean; pausedTriggers: string[] };

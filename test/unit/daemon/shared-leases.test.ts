@@ -19,6 +19,7 @@ import { createSharedRegistry, createSharedSidecarStore } from '../../../src/dae
 import { createBoss, createSharedTables, ensureQueue } from '../../../src/daemon/shared/shared-schema.js';
 import { sharedSettingsOf } from '../../../src/daemon/shared/shared-settings.js';
 import { openSyncPg, type SyncPg } from '../../../src/daemon/shared/sync-pg.js';
+import type { Sidecar } from '../../../src/daemon/state/sidecars.js';
 import { freshDatabaseUrl } from '../../support/postgres.js';
 
 interface Instance {
@@ -206,6 +207,28 @@ describe('shared leases', () => {
     releaseLease(b.db, 'b', 's1');
     run('running');
     expect(seen()).toMatchObject({ session: { state: 'completed' } });
+  });
+
+  it("ends the stored record in place, keeping its sidecar, unless another instance holds the session's lease", async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    admit(a, 's1', 't');
+    const dispatch = { goal: 'Fix #1', agent: {}, trigger: null };
+    const sidecar = { mode: { kind: 'start' }, dispatch } as unknown as Sidecar;
+    createSharedSidecarStore(a.db, 'a').save({ ...session('s1', 't'), goal: 'Fix #1' } as DaemonSession, sidecar);
+    const store = createSharedSidecarStore(b.db, 'b');
+    const end = (stored: DaemonSession) => {
+      stored.state = 'completed';
+      return true;
+    };
+    expect(store.update?.('s1', () => false)).toBeNull();
+    expect(store.update?.('missing', end)).toBeNull();
+    claimNext(a.db, a.boss, rules(a));
+    expect(store.update?.('s1', end)).toBeNull();
+    releaseLease(a.db, 'a', 's1');
+    const stored = { session: { goal: 'Fix #1', state: 'completed' }, sidecar };
+    expect(store.update?.('s1', end)).toMatchObject(stored);
+    expect(store.load?.('s1')).toMatchObject(stored);
   });
 });
 
