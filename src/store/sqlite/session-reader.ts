@@ -1,7 +1,7 @@
 // The read side of the SQLite store: loads current state from the projections (never the whole event log), with
 // the integrity checks of docs/mcp-protocol.md §9. Statements are prepared once per connection.
 import type Database from 'better-sqlite3';
-import type { AttemptId, EventDataByKind, NodeId, RunId, SessionEvent, SessionId } from '../../engine/events.js';
+import type { AttemptId, EventDataByKind, EventKind, NodeId, RunId, SessionId } from '../../engine/events.js';
 import type { Token, TokenKind } from '../../tokens/index.js';
 import type { CompiledWorkflow, JsonObject, WorkflowHash } from '../../workflow/types.js';
 import type {
@@ -69,14 +69,18 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     return { sk: key.sk, session, range: sessionRange(key.sk) };
   };
 
-  /** The session's events of one kind (edges, outputs: each has a partial index), decoded, in seq order. */
+  /**
+   * The data of the session's events of one kind (edges, outputs: each has a partial index), in seq order. Only the
+   * data is unpacked: these kinds store it whole, and decoding the envelope (a derived event id is a SHA-256) would
+   * cost more than reading the rows.
+   */
   const eventsOfKind = <K extends 'edge_created' | 'output_appended'>(sessionId: SessionId, kind: K) => {
-    const key = keyOf(sessionId);
-    if (key === null) return [];
     const statement = kind === 'edge_created' ? q.edgeEvents : q.outputEvents;
-    return (statement.all(...key.range) as StoredEvent[]).map(
-      (row) => decodeEvent(row, key.session) as SessionEvent & { kind: K; data: EventDataByKind[K] },
-    );
+    return (statement.all(sessionId) as { seq: number; at_ms: number; data: string }[]).map((row) => ({
+      seq: row.seq,
+      atMs: row.at_ms,
+      data: unpackJson(JSON.parse(row.data)) as EventDataByKind[K],
+    }));
   };
 
   /**
@@ -101,42 +105,35 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     return undefined;
   };
 
-  const checkHead = (sessionId: SessionId): HeadCheck => {
-    const key = keyOf(sessionId);
-    const range = key?.range;
-    const seqs = (key === null ? { n: 0, lo: null, hi: null } : q.seqStats.get(key.sk, ...key.range, ...key.range)) as {
-      n: number;
-      lo: number | null;
-      hi: number | null;
-    };
-    const row = q.session.get(sessionId) as SessionRow | undefined;
-    if (seqs.n === 0 && row === undefined) return { kind: 'not_found' };
-    if (row === undefined) return unhealthy('corrupt_record', 'The session has events but no session record.');
-    if (seqs.lo !== 0 || seqs.hi !== seqs.n - 1 || seqs.hi !== row.last_seq) {
+  const checkHead = (sessionId: SessionId, key = keyOf(sessionId)): HeadCheck => {
+    const [lo, hi] = key?.range ?? [0n, 0n];
+    const head = q.head.get({ sessionId, sk: key?.sk ?? -1, lo, hi }) as HeadRow;
+    if (head.n_events === 0 && head.session_id === null) return { kind: 'not_found' };
+    if (head.session_id === null) return unhealthy('corrupt_record', 'The session has events but no session record.');
+    const row = head as SessionRow;
+    if (head.lo_seq !== 0 || head.hi_seq !== head.n_events - 1 || head.hi_seq !== row.last_seq) {
       return unhealthy(
         'event_sequence_broken',
-        `Expected events 0..${row.last_seq} without gaps; found ${seqs.n} events numbered ${seqs.lo}..${seqs.hi}.`,
+        `Expected events 0..${row.last_seq} without gaps; found ${head.n_events} events numbered ${head.lo_seq}..${head.hi_seq}.`,
       );
     }
-    const counts = q.graphCounts.get(sessionId, ...range!) as { nodes: number; edges: number };
-    if (counts.nodes !== row.node_count) {
-      return unhealthy('missing_node_state', `Expected ${row.node_count} nodes; found ${counts.nodes}.`);
+    if (head.nodes_found !== row.node_count) {
+      return unhealthy('missing_node_state', `Expected ${row.node_count} nodes; found ${head.nodes_found}.`);
     }
-    if (counts.edges !== row.edge_count) {
-      return unhealthy('dangling_edge', `Expected ${row.edge_count} edges; found ${counts.edges}.`);
+    if (head.edges_found !== row.edge_count) {
+      return unhealthy('dangling_edge', `Expected ${row.edge_count} edges; found ${head.edges_found}.`);
     }
-    const pin = q.runPin.get(sessionId) as { workflow_hash: string; pinned: string | null } | undefined;
-    if (pin !== undefined && pin.pinned === null) {
-      return unhealthy('missing_pinned_workflow', `Pinned workflow ${pin.workflow_hash} is missing.`);
+    if (head.unpinned_hash !== null) {
+      return unhealthy('missing_pinned_workflow', `Pinned workflow ${head.unpinned_hash} is missing.`);
     }
     return { kind: 'ok', row };
   };
 
   /** The checks that read every node and edge. */
-  const checkGraph = (sessionId: SessionId): SessionHealth => {
+  const checkGraph = (sessionId: SessionId, key = keyOf(sessionId)): SessionHealth => {
     const badNode = q.nodeWithoutState.get(sessionId) as { node_id: string } | undefined;
     if (badNode !== undefined) return unhealthy('missing_node_state', `Node ${badNode.node_id} has no valid state.`);
-    const range = keyOf(sessionId)?.range ?? [0n, 0n];
+    const range = key?.range ?? [0n, 0n];
     const edge = q.danglingEdge.get(...range) as { from_node_id: string; to_node_id: string } | undefined;
     if (edge !== undefined) {
       return unhealthy('dangling_edge', `Edge ${edge.from_node_id} -> ${edge.to_node_id} names a missing node.`);
@@ -149,8 +146,9 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   const checkHealth = (sessionId: SessionId): SessionHealth => {
-    const head = checkHead(sessionId);
-    return head.kind === 'ok' ? checkGraph(sessionId) : head;
+    const key = keyOf(sessionId);
+    const head = checkHead(sessionId, key);
+    return head.kind === 'ok' ? checkGraph(sessionId, key) : head;
   };
 
   const toHead = (s: SessionRow): SessionHead => {
@@ -169,9 +167,10 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   const loadSession = (sessionId: SessionId): LoadSessionResult => {
-    const head = checkHead(sessionId);
+    const key = keyOf(sessionId);
+    const head = checkHead(sessionId, key);
     if (head.kind !== 'ok') return head;
-    const graph = checkGraph(sessionId);
+    const graph = checkGraph(sessionId, key);
     if (graph.kind !== 'healthy') return graph;
     const nodes = new Map<NodeId, StoredNode>();
     for (const row of q.nodes.all(sessionId) as NodeRow[]) nodes.set(row.node_id, toNode(row));
@@ -339,6 +338,17 @@ type HeadCheck =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'unhealthy'; readonly health: UnhealthyReason };
 
+/** The session row (all NULL when it is missing) and what the cheap checks compare it with. */
+interface HeadRow extends Omit<SessionRow, 'session_id'> {
+  session_id: SessionId | null;
+  n_events: number;
+  lo_seq: number | null;
+  hi_seq: number | null;
+  nodes_found: number;
+  edges_found: number;
+  unpinned_hash: string | null;
+}
+
 interface PositionRow extends NodeRow {
   session_id: SessionId;
   advance_children: number;
@@ -373,21 +383,34 @@ const SUMMARY_SELECT = `
   LEFT JOIN nodes n ON n.node_id = r.preferred_tip_node_id`;
 const SUMMARY_ORDER = 'ORDER BY s.last_activity_ms DESC, s.session_id LIMIT ?';
 
+/** The seq, time and data of one session's events of one kind, through that kind's partial index (migration 6). */
+function eventsOfKindSql(kind: EventKind, index: string): string {
+  return `SELECT e.id & 4294967295 AS seq, e.at_ms, e.data
+    FROM session_keys k JOIN events e INDEXED BY ${index}
+      ON e.kind = ${kindCode(kind)} AND e.id >= k.sk << 32 AND e.id < (k.sk + 1) << 32
+    WHERE k.session_id = ? ORDER BY e.id`;
+}
+
 function prepare(db: Database.Database) {
   const inRange = 'id >= ? AND id < ?';
   const eventColumns = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key';
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
-    // Two index probes and one count: an aggregate min/max would visit every row a second time.
-    seqStats: db.prepare(
-      // Counted on the session's part of the dedupe index (migration 10), whose entries are far smaller than rows.
-      `SELECT (SELECT count(*) FROM events WHERE id >> 32 = ?) AS n,
-              (SELECT id & 4294967295 FROM events WHERE ${inRange} ORDER BY id LIMIT 1) AS lo,
-              (SELECT id & 4294967295 FROM events WHERE ${inRange} ORDER BY id DESC LIMIT 1) AS hi`,
-    ),
-    graphCounts: db.prepare(
-      `SELECT (SELECT count(*) FROM nodes WHERE session_id = ?) AS nodes,
-              (SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND ${inRange}) AS edges`,
+    // The session row and the cheap §9 checks in one statement. The event count reads the session's part of the
+    // dedupe index (migration 10), whose entries are far smaller than rows; the first and last seq are two probes (an
+    // aggregate min/max would visit every row a second time).
+    head: db.prepare(
+      `SELECT s.*,
+              (SELECT count(*) FROM events WHERE id >> 32 = @sk) AS n_events,
+              (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id LIMIT 1) AS lo_seq,
+              (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id DESC LIMIT 1) AS hi_seq,
+              (SELECT count(*) FROM nodes WHERE session_id = @sessionId) AS nodes_found,
+              (SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi)
+                AS edges_found,
+              (SELECT r.workflow_hash FROM runs r WHERE r.session_id = @sessionId
+                 AND NOT EXISTS (SELECT 1 FROM workflows w WHERE w.workflow_hash = r.workflow_hash) LIMIT 1)
+                AS unpinned_hash
+       FROM (SELECT 1) LEFT JOIN sessions s ON s.session_id = @sessionId`,
     ),
     node: db.prepare(
       `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash,
@@ -423,23 +446,16 @@ function prepare(db: Database.Database) {
       `SELECT n.node_id, n.parent_node_id FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id
        WHERE n.session_id = ? AND n.parent_node_id IS NOT NULL AND p.node_id IS NULL LIMIT 1`,
     ),
-    runPin: db.prepare(
-      `SELECT r.workflow_hash, w.workflow_hash AS pinned FROM runs r
-         LEFT JOIN workflows w ON w.workflow_hash = r.workflow_hash WHERE r.session_id = ?`,
-    ),
-    session: db.prepare('SELECT * FROM sessions WHERE session_id = ?'),
     run: db.prepare('SELECT * FROM runs WHERE session_id = ?'),
     nodes: db.prepare(
       `SELECT n.node_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash, ${NODE_STATE} AS state,
               n.created_seq, n.created_at_ms
        FROM nodes n WHERE n.session_id = ? ORDER BY n.created_seq`,
     ),
-    edgeEvents: db.prepare(
-      `SELECT ${eventColumns} FROM events WHERE kind = ${kindCode('edge_created')} AND ${inRange} ORDER BY id`,
-    ),
-    outputEvents: db.prepare(
-      `SELECT ${eventColumns} FROM events WHERE kind = ${kindCode('output_appended')} AND ${inRange} ORDER BY id`,
-    ),
+    // One statement with the key lookup; INDEXED BY because without statistics the planner would step the session's
+    // rows instead of the partial index.
+    edgeEvents: db.prepare(eventsOfKindSql('edge_created', 'events_edges')),
+    outputEvents: db.prepare(eventsOfKindSql('output_appended', 'events_outputs')),
     skOfNode: db
       .prepare('SELECT k.sk FROM nodes n JOIN session_keys k ON k.session_id = n.session_id WHERE n.node_id = ?')
       .pluck(),
