@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../app/config.js';
 import { type App, createApp } from '../app/create-app.js';
+import { StoreUnavailableError } from '../store/index.js';
 import { registerConsole } from './commands/console.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
@@ -57,6 +58,10 @@ export async function main(argv: readonly string[], callerIo: CliIo = processIo(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof StoreUnavailableError) {
+      io.stderr(`workrail: ${error.message}\n`);
+      return EXIT.failed;
+    }
     if (error instanceof ConfigError) {
       io.stderr(`workrail: ${error.message}\n`);
       return EXIT.usage;

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../app/config.js';
 import { VERSION } from '../daemon/version.js';
+import { StoreUnavailableError } from '../store/index.js';
 import { registerWorktrainConsole } from './commands/worktrain-console.js';
 import { registerDaemon, untilSignal } from './commands/worktrain-daemon.js';
 import { registerDispatch } from './commands/worktrain-dispatch.js';
@@ -51,6 +52,10 @@ export async function main(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof StoreUnavailableError) {
+      io.stderr(`worktrain: ${error.message}\n`);
+      return 1;
+    }
     if (error instanceof ConfigError) {
       io.stderr(`worktrain: ${error.message}\n`);
       return 2;

@@ -21,9 +21,9 @@
 export { databasePath, resolveDataDir } from './data-dir.js';
 export { databaseUrlProblem, isPostgresUrl, redactDatabaseUrl } from './database-url.js';
 export { type OpenSessionStoreOptions, openSessionStore } from './open-store.js';
-export { MISSING_DRIVER as MISSING_POSTGRES_DRIVER } from './postgres/connection.js';
 export type { PostgresSessionStore, PostgresSessionStoreOptions } from './postgres/postgres-session-store.js';
 export { openPostgresSessionStore } from './postgres/postgres-session-store.js';
 export type * from './session-store.js';
+export { StoreUnavailableError } from './session-store.js';
 export type { SqliteSessionStore, SqliteSessionStoreOptions, SqliteSettings } from './sqlite/sqlite-session-store.js';
 export { openSqliteSessionStore } from './sqlite/sqlite-session-store.js';

@@ -40,6 +40,11 @@ export interface SessionStore {
   close(): void;
 }
 
+/** The store cannot be opened: its server is unreachable or its driver is not installed. The message says which. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
 export type TransactionResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: SessionLocked };

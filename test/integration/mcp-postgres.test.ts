@@ -107,6 +107,17 @@ describe('the workrail binary on PostgreSQL', () => {
     expect((failed as { stderr: string }).stderr).not.toContain('hunter2');
   });
 
+  it('says the server cannot be reached, without its password and without calling it an internal error', async () => {
+    const url = 'postgres://me:hunter2@127.0.0.1:1/none';
+    const failed = await run(process.execPath, [BIN, '--database-url', url, 'sessions', 'list'], {
+      env: { ...process.env, ...testEnv() },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 1 });
+    const stderr = (failed as { stderr: string }).stderr;
+    expect(stderr).toMatch(/^workrail: Cannot connect to PostgreSQL at postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/none: /);
+    expect(stderr).not.toContain('hunter2');
+  });
+
   it('the MCP server refuses a WORKRAIL_DATABASE_URL that is not PostgreSQL before serving', async () => {
     const env = { ...process.env, ...testEnv({ WORKRAIL_DATABASE_URL: 'mysql://me:hunter2@db/x' }) };
     const failed = await run(process.execPath, [BIN], { env }).catch(

@@ -3,6 +3,7 @@
 // kept for the life of the connection; every error carries its SQLSTATE; the URL's password never reaches a message.
 import { createRequire } from 'node:module';
 import { redactDatabaseUrl } from '../database-url.js';
+import { StoreUnavailableError } from '../session-store.js';
 
 /** A failed statement: the server's message and its SQLSTATE (for example `55P03` for a lock timeout). */
 export class PostgresError extends Error {
@@ -74,7 +75,9 @@ export function connect(url: string): Connection {
       return opened;
     } catch (error) {
       keepUntilClosed(opened);
-      throw new Error(`Cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${redactIn(messageOf(error), url)}`);
+      throw new StoreUnavailableError(
+        `Cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${redactIn(messageOf(error), url)}`,
+      );
     }
   };
   let client = open();
@@ -161,8 +164,8 @@ function loadDriver(): NativeClientClass {
   try {
     return createRequire(import.meta.url)('pg-native') as NativeClientClass;
   } catch (error) {
-    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') throw new Error(MISSING_DRIVER);
-    throw new Error(`${MISSING_DRIVER} (${messageOf(error)})`);
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') throw new StoreUnavailableError(MISSING_DRIVER);
+    throw new StoreUnavailableError(`${MISSING_DRIVER} (${messageOf(error)})`);
   }
 }
 
