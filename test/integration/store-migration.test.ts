@@ -9,11 +9,34 @@ import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { SessionId } from '../../src/engine/events.js';
 import { EVENT_KINDS } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
-import { unpackJson } from '../../src/store/sqlite/data-dictionary.js';
+import { packJson, unpackJson } from '../../src/store/sqlite/data-dictionary.js';
+import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+
+/** Rewrites a schema-11 database as schema 10 left it: event data names nodes by their ids, not by seqs. */
+function downgradeToSchemaTen(db: Database.Database): void {
+  const rows = db.prepare('SELECT id, kind, data FROM events ORDER BY id').safeIntegers().all() as {
+    id: bigint;
+    kind: bigint;
+    data: string;
+  }[];
+  const nodeIdAt = db.prepare(`SELECT data ->> '$.nodeId' FROM events WHERE id = ?`).pluck();
+  const write = db.prepare('UPDATE events SET data = ? WHERE id = ?');
+  for (const row of rows) {
+    const fields = NODE_REF_FIELDS[EVENT_KINDS[Number(row.kind)]!] ?? [];
+    const data = unpackJson(JSON.parse(row.data)) as Record<string, unknown>;
+    for (const field of fields) {
+      const value = data[field];
+      if (typeof value === 'number') data[field] = nodeIdAt.get(((row.id >> 32n) << 32n) | BigInt(value));
+      else if (Array.isArray(value)) data[field] = value[0];
+    }
+    write.run(JSON.stringify(packJson(data)), row.id);
+  }
+  db.pragma('user_version = 10');
+}
 
 /** Rewrites a schema-10 database as schema 9 left it: the dedupe index ordered by hash alone. */
 function downgradeToSchemaNine(db: Database.Database): void {
@@ -124,6 +147,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaTen(db);
       downgradeToSchemaNine(db);
       downgradeToSchemaEight(db);
       downgradeToSchemaSeven(db);
@@ -213,7 +237,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(10);
+    expect(store.settings().schemaVersion).toBe(11);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -257,7 +281,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 10 (event keys, search index, packed data, token records, dedupe index)', () => {
+describe('SQLite schema migrations 6 to 11 (event keys, search index, packed data, token records, dedupe index, node references)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -274,6 +298,7 @@ describe('SQLite schema migrations 6 to 10 (event keys, search index, packed dat
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaTen(db);
       downgradeToSchemaNine(db);
       downgradeToSchemaEight(db);
       downgradeToSchemaSeven(db);
@@ -284,7 +309,7 @@ describe('SQLite schema migrations 6 to 10 (event keys, search index, packed dat
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(10);
+    expect(store.settings().schemaVersion).toBe(11);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -295,6 +320,9 @@ describe('SQLite schema migrations 6 to 10 (event keys, search index, packed dat
     expect(after.tokens).toEqual(before.tokens);
     expect(ftsTableSql(path)).toContain('detail = none');
     expect(rawEventData(path).some((data) => data.includes('"notesMarkdown"'))).toBe(false);
+    // Only node_created events spell out a node id (their own); the others name nodes by seq.
+    expect(rawEventData(path).filter((data) => data.includes('node_')).length).toBe(nodeCount(path));
+    expect(rawEventData(path).some((data) => /"[ab]":\d+/.test(data))).toBe(true);
     const rebuilt = openSqliteSessionStore({ path });
     expect(rebuilt.rebuildProjections().ok).toBe(true);
     rebuilt.close();
@@ -371,6 +399,15 @@ function rawEventData(path: string): string[] {
   const db = new Database(path, { readonly: true });
   try {
     return db.prepare('SELECT data FROM events').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+function nodeCount(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM nodes').pluck().get() as number;
   } finally {
     db.close();
   }

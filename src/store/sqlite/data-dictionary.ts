@@ -69,8 +69,11 @@ const CODE_OF = new Map<string, string>(DATA_KEYS.map((key, i) => [key, CODE_LET
 const KEY_OF = new Map<string, string>(DATA_KEYS.map((key, i) => [CODE_LETTERS[i]!, key]));
 const HEX = /^(?:[0-9a-f]{2}){8,}$/;
 
+/** A field name of the §10 event data that SQL may reach. */
+export type DataKey = (typeof DATA_KEYS)[number] | 'nodeId' | 'state';
+
 /** The JSON path (`$.a.b`) of a field inside packed data. */
-export function dataPath(...keys: ((typeof DATA_KEYS)[number] | 'nodeId' | 'state')[]): string {
+export function dataPath(...keys: DataKey[]): string {
   return `$.${keys.map((key) => CODE_OF.get(key) ?? key).join('.')}`;
 }
 

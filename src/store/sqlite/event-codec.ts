@@ -5,7 +5,9 @@
 //   the data (see `derived`; for `run_id`, the session's run), '' when the envelope has no such field although one
 //   could be derived (always for a missing `run_id`), the value itself otherwise;
 // - `node_created` data leaves out `workflowHash` when it is the hash of the session's run;
-// - the data JSON is packed (data-dictionary.ts, schema 8).
+// - the data JSON is packed (data-dictionary.ts, schema 8);
+// - a node named in the data (NODE_REF_FIELDS) whose `node_created` event is earlier in the session is stored as that
+//   event's seq, a number (schema 11); a number or array that was there is stored wrapped in an array.
 // The session's run (id and workflow hash) is a fact of `session_keys`, written when `run_started` is appended, so
 // decoding never reads a projection. Decoding gives back exactly the event that was encoded.
 import { createHash } from 'node:crypto';
@@ -18,7 +20,7 @@ import {
   type SessionId,
 } from '../../engine/events.js';
 import type { WorkflowHash } from '../../workflow/types.js';
-import { packJson, unpackJson } from './data-dictionary.js';
+import { type DataKey, packJson, unpackJson, unpackString } from './data-dictionary.js';
 
 const KIND_CODES = new Map(EVENT_KINDS.map((kind, code) => [kind, code]));
 
@@ -41,8 +43,29 @@ export interface StoredEvent {
   dedupe_key: string | null;
 }
 
-export function encodeEvent(event: SessionEvent, session: SessionKey): StoredEvent {
-  return encodeRow(event, session, packJson);
+/**
+ * The top-level data fields that name a node, by event kind. Schema 11 stores each as the seq of the session's
+ * `node_created` event for that node when there is an earlier one (a number of a few digits instead of a 25-character
+ * id): `node_created` keeps its own `nodeId`, which the others resolve to.
+ */
+export const NODE_REF_FIELDS: { readonly [K in EventKind]?: readonly DataKey[] } = {
+  node_created: ['parentNodeId'],
+  edge_created: ['fromNodeId', 'toNodeId'],
+  advance_recorded: ['fromNodeId', 'toNodeId'],
+  output_appended: ['nodeId'],
+  context_set: ['nodeId'],
+  decision_trace_appended: ['nodeId'],
+  checkpoint_recorded: ['checkpointNodeId', 'fromNodeId'],
+  run_completed: ['finalNodeId'],
+};
+
+/** The seq of the session's `node_created` event for a node, if the session holds one (encoding). */
+export type NodeSeqOf = (nodeId: string) => number | undefined;
+/** The node id of the session's `node_created` event at a seq (decoding); throws if there is none. */
+export type NodeIdAt = (seq: number) => string;
+
+export function encodeEvent(event: SessionEvent, session: SessionKey, seqOf: NodeSeqOf): StoredEvent {
+  return encodeRow(event, session, (data) => packJson(toNodeRefs(event.kind, data as Data, seqOf)));
 }
 
 /** The row as schemas 3 to 7 stored it: data as plain JSON (for migration 3). */
@@ -65,10 +88,10 @@ function encodeRow(event: SessionEvent, session: SessionKey, pack: (data: unknow
   };
 }
 
-export function decodeEvent(row: StoredEvent, session: SessionKey): SessionEvent {
+export function decodeEvent(row: StoredEvent, session: SessionKey, nodeAt: NodeIdAt): SessionEvent {
   const kind = EVENT_KINDS[row.kind];
   if (kind === undefined) throw new Error(`unknown stored event kind ${row.kind}`);
-  const data = unpackData(kind, unpackJson(JSON.parse(row.data)) as Record<string, unknown>, session);
+  const data = unpackData(kind, unpackEventData(kind, row.data, nodeAt), session);
   const runId = value(row.run_id, session.runId ?? undefined);
   const d = derived(kind, data, row.seq, session, runId);
   const nodeId = value(row.node_id, d.nodeId);
@@ -83,6 +106,69 @@ export function decodeEvent(row: StoredEvent, session: SessionKey): SessionEvent
     atMs: row.at_ms,
     data,
   } as SessionEvent;
+}
+
+/**
+ * An event's data as stored (`events.data`) back to what was appended, but for the run's workflow hash that a
+ * `node_created` leaves out (decodeEvent adds it): enough for every kind but that one.
+ */
+export function unpackEventData(kind: EventKind, stored: string, nodeAt: NodeIdAt): Data {
+  return fromNodeRefs(kind, unpackJson(JSON.parse(stored)) as Data, nodeAt);
+}
+
+/** The logical data with its node fields as stored by schema 11 (before packing). */
+export function toNodeRefs(kind: EventKind, data: Data, seqOf: NodeSeqOf): Data {
+  const fields = NODE_REF_FIELDS[kind];
+  if (fields === undefined) return data;
+  let out = data;
+  for (const field of fields) {
+    const value = data[field];
+    let stored: unknown;
+    if (typeof value === 'string') stored = seqOf(value);
+    else if (typeof value === 'number' || Array.isArray(value)) stored = [value];
+    if (stored === undefined) continue;
+    // The copy keeps the key order; assigning an existing key keeps its place.
+    if (out === data) out = { ...data };
+    out[field] = stored;
+  }
+  return out;
+}
+
+function fromNodeRefs(kind: EventKind, data: Data, nodeAt: NodeIdAt): Data {
+  const fields = NODE_REF_FIELDS[kind];
+  if (fields === undefined) return data;
+  for (const field of fields) {
+    const value = data[field];
+    if (typeof value === 'number') data[field] = nodeAt(value);
+    else if (Array.isArray(value)) data[field] = value[0];
+  }
+  return data;
+}
+
+/**
+ * A resolver over the events being decoded in seq order: node ids of the `node_created` events seen so far (`note`
+ * each decoded event), and `lookup` (a read of that event) for the rest.
+ */
+export function nodeIdsInOrder(lookup: NodeIdAt): { nodeAt: NodeIdAt; note: (event: SessionEvent) => void } {
+  const seen = new Map<number, string>();
+  return {
+    nodeAt: (seq) => seen.get(seq) ?? lookup(seq),
+    note: (event) => {
+      if (event.kind === 'node_created') seen.set(event.seq, event.data.nodeId);
+    },
+  };
+}
+
+/**
+ * The SQL that reads the node id of the `node_created` event with id `?` (NODE_ID_AT_SQL), and its result (a packed
+ * string; undefined or null when there is no such event) as a node id.
+ */
+export const NODE_ID_AT_SQL = `SELECT data ->> '$.nodeId' FROM events WHERE id = ? AND kind = ${EVENT_KINDS.indexOf('node_created')}`;
+export function storedNodeId(nodeId: unknown, sessionId: string, seq: number): string {
+  if (typeof nodeId !== 'string') {
+    throw new Error(`event ${seq} of session ${sessionId} is named as a node's creation but is not a node_created`);
+  }
+  return unpackString(nodeId);
 }
 
 export function kindCode(kind: EventKind): number {

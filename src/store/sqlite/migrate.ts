@@ -14,6 +14,7 @@ import * as leanSearchIndex from './migrations/0007-lean-search-index.js';
 import * as packedEventData from './migrations/0008-packed-event-data.js';
 import * as tokenRecords from './migrations/0009-token-records.js';
 import * as sessionLocalDedupeIndex from './migrations/0010-session-local-dedupe-index.js';
+import * as nodeReferences from './migrations/0011-node-references.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   packedEventData,
   tokenRecords,
   sessionLocalDedupeIndex,
+  nodeReferences,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

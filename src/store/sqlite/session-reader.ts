@@ -18,8 +18,20 @@ import type {
   StoredNode,
   UnhealthyReason,
 } from '../session-store.js';
-import { dataPath, unpackJson } from './data-dictionary.js';
-import { decodeEvent, kindCode, type SessionKey, type StoredEvent, sessionRange } from './event-codec.js';
+import { dataPath, unpackJson, unpackString } from './data-dictionary.js';
+import {
+  decodeEvent,
+  eventKey,
+  kindCode,
+  NODE_ID_AT_SQL,
+  NODE_REF_FIELDS,
+  nodeIdsInOrder,
+  type SessionKey,
+  type StoredEvent,
+  sessionRange,
+  storedNodeId,
+  unpackEventData,
+} from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import { TOKEN_KIND_CODES } from './migrations/0009-token-records.js';
 import {
@@ -76,12 +88,21 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
    */
   const eventsOfKind = <K extends 'edge_created' | 'output_appended'>(sessionId: SessionId, kind: K) => {
     const statement = kind === 'edge_created' ? q.edgeEvents : q.outputEvents;
-    return (statement.all(sessionId) as { seq: number; at_ms: number; data: string }[]).map((row) => ({
-      seq: row.seq,
-      atMs: row.at_ms,
-      data: unpackJson(JSON.parse(row.data)) as EventDataByKind[K],
-    }));
+    return (statement.all(sessionId) as KindRow[]).map((row) => {
+      // The statement read the node ids the data refers to (schema 11); a lookup is only a fallback.
+      const nodeAt = (seq: number) =>
+        seq === row.ref0 && row.node0 !== null
+          ? unpackString(row.node0)
+          : seq === row.ref1 && row.node1 !== null
+            ? unpackString(row.node1)
+            : nodeIdAt(row.sk, sessionId, seq);
+      return { seq: row.seq, atMs: row.at_ms, data: unpackEventData(kind, row.data, nodeAt) as EventDataByKind[K] };
+    });
   };
+
+  /** The node id of the session's `node_created` event at `seq` (what a node reference in event data names). */
+  const nodeIdAt = (sk: number, sessionId: SessionId, seq: number) =>
+    storedNodeId(q.nodeIdAt.get(eventKey(sk, seq)), sessionId, seq);
 
   /**
    * The data and seq of the event that `nodeId`'s session recorded under a dedupe key (advances and checkpoints are
@@ -94,20 +115,22 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     dedupeKey: string,
     matches: (data: EventDataByKind[K]) => boolean,
   ) => {
-    const sk = q.skOfNode.get(nodeId) as number | undefined;
-    if (sk === undefined) return undefined;
+    const node = q.skOfNode.get(nodeId) as { sk: number; session_id: SessionId } | undefined;
+    if (node === undefined) return undefined;
+    const { sk, session_id: sessionId } = node;
     for (const id of q.idsByDedupeHash.all(sk, dedupeHash(dedupeKey)) as bigint[]) {
       const row = q.eventData.get(id) as { kind: number; data: string };
       if (row.kind !== kindCode(kind)) continue;
-      const data = unpackJson(JSON.parse(row.data)) as EventDataByKind[K];
+      const data = unpackEventData(kind, row.data, (seq) => nodeIdAt(sk, sessionId, seq)) as EventDataByKind[K];
       if (matches(data)) return { data, seq: Number(id & 0xffffffffn) };
     }
     return undefined;
   };
 
-  const checkHead = (sessionId: SessionId, key = keyOf(sessionId)): HeadCheck => {
+  /** The cheap checks; `full`: with the whole session row (for toHead). */
+  const checkHead = (sessionId: SessionId, key = keyOf(sessionId), full = true): HeadCheck => {
     const [lo, hi] = key?.range ?? [0n, 0n];
-    const head = q.head.get({ sessionId, sk: key?.sk ?? -1, lo, hi }) as HeadRow;
+    const head = (full ? q.head : q.healthHead).get({ sessionId, sk: key?.sk ?? -1, lo, hi }) as HeadRow;
     if (head.n_events === 0 && head.session_id === null) return { kind: 'not_found' };
     if (head.session_id === null) return unhealthy('corrupt_record', 'The session has events but no session record.');
     const row = head as SessionRow;
@@ -133,8 +156,8 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   const checkGraph = (sessionId: SessionId, key = keyOf(sessionId)): SessionHealth => {
     const badNode = q.nodeWithoutState.get(sessionId) as { node_id: string } | undefined;
     if (badNode !== undefined) return unhealthy('missing_node_state', `Node ${badNode.node_id} has no valid state.`);
-    const range = key?.range ?? [0n, 0n];
-    const edge = q.danglingEdge.get(...range) as { from_node_id: string; to_node_id: string } | undefined;
+    const [lo, hi] = key?.range ?? [0n, 0n];
+    const edge = q.danglingEdge.get({ sessionId, lo, hi }) as { from_node_id: string; to_node_id: string } | undefined;
     if (edge !== undefined) {
       return unhealthy('dangling_edge', `Edge ${edge.from_node_id} -> ${edge.to_node_id} names a missing node.`);
     }
@@ -147,7 +170,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
 
   const checkHealth = (sessionId: SessionId): SessionHealth => {
     const key = keyOf(sessionId);
-    const head = checkHead(sessionId, key);
+    const head = checkHead(sessionId, key, false);
     return head.kind === 'ok' ? checkGraph(sessionId, key) : head;
   };
 
@@ -296,7 +319,12 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
       const key = keyOf(sessionId);
       if (key === null) return [];
       const from = key.range[0] | BigInt(Math.max(0, fromSeq));
-      return (q.events.all(from, key.range[1]) as StoredEvent[]).map((row) => decodeEvent(row, key.session));
+      const nodes = nodeIdsInOrder((seq) => nodeIdAt(key.sk, sessionId, seq));
+      return (q.events.all(from, key.range[1]) as StoredEvent[]).map((row) => {
+        const event = decodeEvent(row, key.session, nodes.nodeAt);
+        nodes.note(event);
+        return event;
+      });
     },
     listRecentSessions(limit) {
       return (q.recent.all(limit) as SummaryRow[]).map(toSummary);
@@ -349,6 +377,18 @@ interface HeadRow extends Omit<SessionRow, 'session_id'> {
   unpinned_hash: string | null;
 }
 
+/** An event of one kind with the node ids its references name (eventsOfKindSql). */
+interface KindRow {
+  sk: number;
+  seq: number;
+  at_ms: number;
+  data: string;
+  ref0: number | string | null;
+  node0: string | null;
+  ref1: number | string | null;
+  node1: string | null;
+}
+
 interface PositionRow extends NodeRow {
   session_id: SessionId;
   advance_children: number;
@@ -370,6 +410,18 @@ const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '${dataPath('state')}') 
    WHERE k.session_id = n.session_id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
      AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
 
+/**
+ * One field of a node's engine state, read from its `node_created` event like NODE_STATE, without copying the state
+ * out first.
+ */
+function nodeStateField(field: 'kind' | 'pendingStepId'): string {
+  return `(SELECT e.data ->> '${dataPath('state', field)}'
+   FROM session_keys k JOIN events e ON e.id = (k.sk << 32) | n.created_seq
+   WHERE k.session_id = n.session_id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
+     AND json_type(e.data, '${dataPath('state')}') = 'object'
+     AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
+}
+
 /** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
 const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = n.session_id), '')`;
 
@@ -377,7 +429,7 @@ const SUMMARY_SELECT = `
   SELECT s.session_id, s.workspace_path, s.created_at_ms, s.last_activity_ms, s.title, s.goal, s.repo_root,
          s.repo_root_hash, s.git_branch, s.git_head_sha, s.run_id, r.workflow_id, r.workflow_hash,
          coalesce(r.is_complete, 0) AS is_complete, r.preferred_tip_node_id,
-         json_extract(${NODE_STATE}, '${dataPath('pendingStepId')}') AS pending_step_id
+         ${nodeStateField('pendingStepId')} AS pending_step_id
   FROM sessions s
   LEFT JOIN runs r ON r.session_id = s.session_id
   LEFT JOIN nodes n ON n.node_id = r.preferred_tip_node_id`;
@@ -385,10 +437,58 @@ const SUMMARY_ORDER = 'ORDER BY s.last_activity_ms DESC, s.session_id LIMIT ?';
 
 /** The seq, time and data of one session's events of one kind, through that kind's partial index (migration 6). */
 function eventsOfKindSql(kind: EventKind, index: string): string {
-  return `SELECT e.id & 4294967295 AS seq, e.at_ms, e.data
+  // The (up to two) node references of each row, with the node ids their `node_created` events hold.
+  const refs = (NODE_REF_FIELDS[kind] ?? []).map((field, i) => {
+    const path = dataPath(field);
+    return {
+      columns: `e.data ->> '${path}' AS ref${i}, r${i}.data ->> '$.nodeId' AS node${i}`,
+      join: `LEFT JOIN events r${i} ON json_type(e.data, '${path}') = 'integer'
+        AND r${i}.id = (k.sk << 32) | (e.data ->> '${path}') AND r${i}.kind = ${kindCode('node_created')}`,
+    };
+  });
+  while (refs.length < 2) refs.push({ columns: `NULL AS ref${refs.length}, NULL AS node${refs.length}`, join: '' });
+  return `SELECT k.sk, e.id & 4294967295 AS seq, e.at_ms, e.data, ${refs.map((r) => r.columns).join(', ')}
     FROM session_keys k JOIN events e INDEXED BY ${index}
       ON e.kind = ${kindCode(kind)} AND e.id >= k.sk << 32 AND e.id < (k.sk + 1) << 32
+      ${refs.map((r) => r.join).join(' ')}
     WHERE k.session_id = ? ORDER BY e.id`;
+}
+
+/** SQL: whether the node a field of edge event `e`'s data names has a row in its session (`@sessionId`). */
+function nodeExistsSql(field: 'fromNodeId' | 'toNodeId'): string {
+  const path = dataPath(field);
+  return `CASE json_type(e.data, '${path}')
+    WHEN 'integer' THEN EXISTS (SELECT 1 FROM nodes n WHERE n.session_id = @sessionId AND n.created_seq = e.data ->> '${path}')
+    ELSE EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = e.data ->> '${path}') END`;
+}
+
+/**
+ * SQL for the node id a field of event `e`'s data names: the `node_created` event at the seq it holds (schema 11), or
+ * the id itself when it was stored as text.
+ */
+function nodeRefSql(field: 'fromNodeId' | 'toNodeId'): string {
+  const path = dataPath(field);
+  return `CASE json_type(e.data, '${path}')
+    WHEN 'integer' THEN coalesce(
+      (SELECT r.data ->> '$.nodeId' FROM events r
+       WHERE r.id = ((e.id >> 32) << 32) | (e.data ->> '${path}') AND r.kind = ${kindCode('node_created')}),
+      'event ' || (e.data ->> '${path}'))
+    ELSE e.data ->> '${path}' END`;
+}
+
+/** The session row (these `columns` of it) and what the cheap §9 checks compare it with, in one statement. */
+function headSql(columns: string): string {
+  // The event count reads the session's part of the dedupe index (migration 10), whose entries are far smaller than
+  // rows; the first and last seq are two probes (an aggregate min/max would visit every row a second time).
+  return `SELECT ${columns},
+      (SELECT count(*) FROM events WHERE id >> 32 = @sk) AS n_events,
+      (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id LIMIT 1) AS lo_seq,
+      (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id DESC LIMIT 1) AS hi_seq,
+      (SELECT count(*) FROM nodes WHERE session_id = @sessionId) AS nodes_found,
+      (SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi) AS edges_found,
+      (SELECT r.workflow_hash FROM runs r WHERE r.session_id = @sessionId
+         AND NOT EXISTS (SELECT 1 FROM workflows w WHERE w.workflow_hash = r.workflow_hash) LIMIT 1) AS unpinned_hash
+    FROM (SELECT 1) LEFT JOIN sessions s ON s.session_id = @sessionId`;
 }
 
 function prepare(db: Database.Database) {
@@ -396,26 +496,13 @@ function prepare(db: Database.Database) {
   const eventColumns = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key';
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
-    // The session row and the cheap §9 checks in one statement. The event count reads the session's part of the
-    // dedupe index (migration 10), whose entries are far smaller than rows; the first and last seq are two probes (an
-    // aggregate min/max would visit every row a second time).
-    head: db.prepare(
-      `SELECT s.*,
-              (SELECT count(*) FROM events WHERE id >> 32 = @sk) AS n_events,
-              (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id LIMIT 1) AS lo_seq,
-              (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id DESC LIMIT 1) AS hi_seq,
-              (SELECT count(*) FROM nodes WHERE session_id = @sessionId) AS nodes_found,
-              (SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi)
-                AS edges_found,
-              (SELECT r.workflow_hash FROM runs r WHERE r.session_id = @sessionId
-                 AND NOT EXISTS (SELECT 1 FROM workflows w WHERE w.workflow_hash = r.workflow_hash) LIMIT 1)
-                AS unpinned_hash
-       FROM (SELECT 1) LEFT JOIN sessions s ON s.session_id = @sessionId`,
-    ),
+    head: db.prepare(headSql('s.*')),
+    // checkHealth needs only what the checks compare.
+    healthHead: db.prepare(headSql('s.session_id, s.last_seq, s.node_count, s.edge_count')),
     node: db.prepare(
       `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash,
               ${NODE_STATE} AS state, n.created_seq, n.created_at_ms, n.advance_children,
-              coalesce(json_extract(${NODE_STATE}, '${dataPath('kind')}'), '') IN ('pending', 'complete') AS state_ok,
+              coalesce(${nodeStateField('kind')}, '') IN ('pending', 'complete') AS state_ok,
               (n.parent_node_id IS NULL OR p.node_id IS NOT NULL) AS parent_ok
        FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id WHERE n.node_id = ?`,
     ),
@@ -431,16 +518,16 @@ function prepare(db: Database.Database) {
       .pluck(),
     nodeWithoutState: db.prepare(
       `SELECT n.node_id FROM nodes n WHERE n.session_id = ?
-         AND coalesce(json_extract(${NODE_STATE}, '${dataPath('kind')}'), '') NOT IN ('pending', 'complete')
+         AND coalesce(${nodeStateField('kind')}, '') NOT IN ('pending', 'complete')
        LIMIT 1`,
     ),
+    // An edge names each node by the seq of its node_created event (schema 11), which the session's node rows hold, or
+    // by its id.
     danglingEdge: db.prepare(
-      `SELECT e.from_node_id, e.to_node_id
-       FROM (SELECT json_extract(data, '${dataPath('fromNodeId')}') AS from_node_id,
-                    json_extract(data, '${dataPath('toNodeId')}') AS to_node_id
-             FROM events WHERE kind = ${kindCode('edge_created')} AND ${inRange}) e
-         LEFT JOIN nodes a ON a.node_id = e.from_node_id LEFT JOIN nodes b ON b.node_id = e.to_node_id
-       WHERE a.node_id IS NULL OR b.node_id IS NULL LIMIT 1`,
+      `SELECT ${nodeRefSql('fromNodeId')} AS from_node_id, ${nodeRefSql('toNodeId')} AS to_node_id
+       FROM events e WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi
+         AND NOT (${nodeExistsSql('fromNodeId')} AND ${nodeExistsSql('toNodeId')})
+       LIMIT 1`,
     ),
     orphanNode: db.prepare(
       `SELECT n.node_id, n.parent_node_id FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id
@@ -456,9 +543,10 @@ function prepare(db: Database.Database) {
     // rows instead of the partial index.
     edgeEvents: db.prepare(eventsOfKindSql('edge_created', 'events_edges')),
     outputEvents: db.prepare(eventsOfKindSql('output_appended', 'events_outputs')),
-    skOfNode: db
-      .prepare('SELECT k.sk FROM nodes n JOIN session_keys k ON k.session_id = n.session_id WHERE n.node_id = ?')
-      .pluck(),
+    skOfNode: db.prepare(
+      'SELECT k.sk, k.session_id FROM nodes n JOIN session_keys k ON k.session_id = n.session_id WHERE n.node_id = ?',
+    ),
+    nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
     idsByDedupeHash: db.prepare('SELECT id FROM events WHERE id >> 32 = ? AND dedupe_hash = ?').pluck().safeIntegers(),
     eventData: db.prepare('SELECT kind, data FROM events WHERE id = ?'),

@@ -7,9 +7,12 @@ import {
   derivedEventId,
   encodeEvent,
   eventKey,
+  NODE_ID_AT_SQL,
+  type NodeSeqOf,
   type SessionKey,
   type StoredEvent,
   sessionRange,
+  storedNodeId,
 } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import { TOKEN_KIND_CODES, UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
@@ -53,14 +56,33 @@ export function createWriter(
   };
 
   /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
-  const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean =>
-    (q.dedupeCandidates.all(sk, hash) as StoredEvent[]).some(
-      (row) => decodeEvent(row, session).dedupeKey === dedupeKey,
+  const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean => {
+    const nodeAt = (seq: number) => storedNodeId(q.nodeIdAt.get(eventKey(sk, seq)), session.sessionId, seq);
+    return (q.dedupeCandidates.all(sk, hash) as StoredEvent[]).some(
+      (row) => decodeEvent(row, session, nodeAt).dedupeKey === dedupeKey,
     );
+  };
+
+  /**
+   * Node seqs for the events of one append (schema 11): the nodes it creates, else the session's node rows (the
+   * projection of every earlier `node_created`).
+   */
+  const nodeSeqs = (sessionId: SessionId) => {
+    const created = new Map<string, number>();
+    const seqOf: NodeSeqOf = (nodeId) =>
+      created.get(nodeId) ?? (q.nodeSeq.get(nodeId, sessionId) as number | undefined);
+    return { seqOf, created };
+  };
 
   /** Stores one event row; returns its `events.id`. */
-  const insertEvent = (sk: number, session: SessionKey, event: SessionEvent, hash = dedupeHash(event.dedupeKey)) => {
-    const row = encodeEvent(event, session);
+  const insertEvent = (
+    sk: number,
+    session: SessionKey,
+    event: SessionEvent,
+    seqOf: NodeSeqOf,
+    hash = dedupeHash(event.dedupeKey),
+  ) => {
+    const row = encodeEvent(event, session, seqOf);
     const id = eventKey(sk, row.seq);
     q.insertEvent.run(id, row.kind, row.at_ms, hash, row.data, row.event_id, row.run_id, row.node_id, row.dedupe_key);
     return id;
@@ -71,6 +93,7 @@ export function createWriter(
       if (events.length === 0) return [];
       let { sk, session } = sessionKey(sessionId);
       let seq = lastSeq(sk) + 1;
+      const nodes = nodeSeqs(sessionId);
       const appended: SessionEvent[] = [];
       for (const event of events) {
         const hash = dedupeHash(event.dedupeKey);
@@ -82,8 +105,11 @@ export function createWriter(
         }
         const eventId = newEventId?.() ?? derivedEventId(sessionId, seq);
         const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
-        projector.apply(stored, insertEvent(sk, session, stored, hash));
-        if (stored.kind === 'node_created') claimTokens(sk, stored.data.nodeId, seq);
+        projector.apply(stored, insertEvent(sk, session, stored, nodes.seqOf, hash));
+        if (stored.kind === 'node_created') {
+          nodes.created.set(stored.data.nodeId, seq);
+          claimTokens(sk, stored.data.nodeId, seq);
+        }
         appended.push(stored);
         seq += 1;
       }
@@ -94,6 +120,7 @@ export function createWriter(
       if (lastSeq(sk) !== -1) {
         throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
       }
+      const nodes = nodeSeqs(sessionId);
       events.forEach((event, index) => {
         if (event.seq !== index || event.sessionId !== sessionId) {
           throw new Error(`Event ${index} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
@@ -102,8 +129,11 @@ export function createWriter(
           session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
           q.setSessionRun.run(session.runId, session.workflowHash, sk);
         }
-        projector.apply(event, insertEvent(sk, session, event));
-        if (event.kind === 'node_created') claimTokens(sk, event.data.nodeId, event.seq);
+        projector.apply(event, insertEvent(sk, session, event, nodes.seqOf));
+        if (event.kind === 'node_created') {
+          nodes.created.set(event.data.nodeId, event.seq);
+          claimTokens(sk, event.data.nodeId, event.seq);
+        }
       });
     },
     pinWorkflow(compiled) {
@@ -145,6 +175,8 @@ function prepare(db: Database.Database) {
       `SELECT id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
        WHERE id >> 32 = ? AND dedupe_hash = ?`,
     ),
+    nodeSeq: db.prepare('SELECT created_seq FROM nodes WHERE node_id = ? AND session_id = ?').pluck(),
+    nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     insertEvent: db.prepare(
       `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

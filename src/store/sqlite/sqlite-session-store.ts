@@ -7,7 +7,14 @@ import Database from 'better-sqlite3';
 import type { EventId, RunId, SessionId } from '../../engine/events.js';
 import type { WorkflowHash } from '../../workflow/types.js';
 import type { SessionLocked, SessionReader, SessionStore, SessionTx, TransactionResult } from '../session-store.js';
-import { decodeEvent, eventKey, type StoredEvent } from './event-codec.js';
+import {
+  decodeEvent,
+  eventKey,
+  NODE_ID_AT_SQL,
+  nodeIdsInOrder,
+  type StoredEvent,
+  storedNodeId,
+} from './event-codec.js';
 import { migrate, userVersion } from './migrate.js';
 import { createProjector } from './projections.js';
 import { createReader, type WorkflowCache } from './session-reader.js';
@@ -67,6 +74,8 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
      FROM events e JOIN session_keys k ON k.sk = e.id >> 32 WHERE e.id > ? ORDER BY e.id LIMIT ?`,
   );
 
+  const nodeIdAt = db.prepare(NODE_ID_AT_SQL).pluck();
+
   // One wrapper per connection; `entered` tells a busy BEGIN apart from errors thrown by the callback.
   let entered = false;
   let ownCommits = 0;
@@ -94,6 +103,8 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
   const rebuild = () => {
     projector.clear();
     let after = 0n;
+    let sk = -1;
+    let nodes = nodeIdsInOrder(() => '');
     for (;;) {
       const rows = readAllEvents.all(after, REBUILD_BATCH) as EventRowWithId[];
       for (const row of rows) {
@@ -102,7 +113,14 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
           runId: row.session_run_id,
           workflowHash: row.session_workflow_hash,
         };
-        projector.apply(decodeEvent(row, session), eventKey(row.sk, row.seq));
+        if (row.sk !== sk) {
+          const rowSk = row.sk;
+          sk = rowSk;
+          nodes = nodeIdsInOrder((seq) => storedNodeId(nodeIdAt.get(eventKey(rowSk, seq)), row.session_id, seq));
+        }
+        const event = decodeEvent(row, session, nodes.nodeAt);
+        nodes.note(event);
+        projector.apply(event, eventKey(row.sk, row.seq));
       }
       if (rows.length < REBUILD_BATCH) return;
       after = eventKey(rows[rows.length - 1]!.sk, rows[rows.length - 1]!.seq);

@@ -57,10 +57,12 @@ function sqliteHarness(): StoreHarness {
         }
         if (how === 'deleted_node') db.prepare('DELETE FROM nodes WHERE node_id = ?').run(nodes[1]);
         if (how === 'dangling_edge') {
-          // Edges are read from their edge_created events (schema 6).
+          // Edges are read from their edge_created events (schema 6), which name a node by the seq of its creation
+          // (schema 11).
           const to = dataPath('toNodeId');
           const edge = `UPDATE events SET data = json_set(data, '${to}', 'node_ghost')
-            WHERE kind = 4 AND id >> 32 = ? AND json_extract(data, '${to}') = ?`;
+            WHERE kind = 4 AND id >> 32 = ?
+              AND json_extract(data, '${to}') = (SELECT created_seq FROM nodes WHERE node_id = ?)`;
           db.prepare(edge).run(sk, nodes[4]);
         }
         if (how === 'missing_workflow') db.prepare('DELETE FROM workflows').run();
@@ -83,7 +85,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 10,
+      schemaVersion: 11,
     });
     store.close();
   });
@@ -94,7 +96,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(10);
+    expect(second.settings().schemaVersion).toBe(11);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -146,6 +148,47 @@ describe('SQLite event data packing (schema 8)', () => {
       JSON.stringify({ nodeId: s.node('n1'), context, source: 'agent_delta' }),
     );
     expect(store.read((r) => r.nodeContext(s.node('n1')))).toEqual(context);
+    store.close();
+  });
+});
+
+describe('SQLite node references in event data (schema 11)', () => {
+  it('gives back every event exactly: nodes named by seq, unknown ids, and numbers or arrays where an id belongs', () => {
+    const path = tempDbPath();
+    const store = open(path);
+    const s = recordRealisticSession(store, 1, 10_000);
+    const odd = [
+      // A node the session does not hold, and one it creates only later, stay ids.
+      {
+        kind: 'context_set',
+        dedupeKey: 'context:later',
+        data: { nodeId: 'node_later', context: {}, source: 'initial' },
+      },
+      { kind: 'edge_created', dedupeKey: 'edge:odd', data: { fromNodeId: s.node('n1'), toNodeId: 'node_ghost' } },
+      // Values no engine writes, still given back as they were.
+      { kind: 'decision_trace_appended', dedupeKey: 'trace:7', data: { nodeId: 7, entries: [] } },
+      { kind: 'decision_trace_appended', dedupeKey: 'trace:arr', data: { nodeId: [[3]], entries: [] } },
+      { kind: 'run_completed', dedupeKey: 'run_completed:odd', data: { finalNodeId: null, durationMs: 1, git: null } },
+    ].map((e) => ({ ...e, atMs: 20_000 }));
+    expect(store.transaction(s.sessionId, (tx) => tx.appendEvents(s.sessionId, odd as never)).ok).toBe(true);
+    const events = store.read((r) => r.listEvents(s.sessionId));
+    expect(events.slice(-odd.length).map((e) => JSON.stringify(e.data))).toEqual(
+      odd.map((e) => JSON.stringify(e.data)),
+    );
+    // Listing from a seq resolves references to nodes created before it.
+    const tail = store.read((r) => r.listEvents(s.sessionId, events.length - 8));
+    expect(JSON.stringify(tail)).toBe(JSON.stringify(events.slice(-8)));
+    const edges = events.filter((e) => e.kind === 'edge_created');
+    const loaded = store.read((r) => r.loadSession(s.sessionId));
+    expect(loaded.kind).toBe('unhealthy');
+    expect(store.read((r) => r.listOutputs(s.sessionId)).map((o) => o.nodeId)).toEqual(
+      events.flatMap((e) => (e.kind === 'output_appended' ? [e.data.nodeId] : [])),
+    );
+    expect(edges.at(-1)?.data).toEqual({ fromNodeId: s.node('n1'), toNodeId: 'node_ghost' });
+    const db = new Database(path, { readonly: true });
+    const stored = db.prepare('SELECT data FROM events WHERE kind = 4 ORDER BY id LIMIT 1').pluck().get() as string;
+    db.close();
+    expect(stored).not.toContain('node_');
     store.close();
   });
 });
@@ -207,7 +250,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(10);
+    expect(store.settings().schemaVersion).toBe(11);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',
