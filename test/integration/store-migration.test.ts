@@ -13,8 +13,27 @@ import { packJson, unpackJson } from '../../src/store/sqlite/data-dictionary.js'
 import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
+import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0009-token-records.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+
+/** A JSON replacer that writes packed attempt ids (`~a…`, schema 12) whole again. */
+function withAttemptPrefix(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.startsWith('~a') ? `attempt_${value.slice(2)}` : value;
+}
+
+/** Rewrites a schema-12 database as schema 11 left it: attempt ids with their prefix in event data and token rows. */
+function downgradeToSchemaEleven(db: Database.Database): void {
+  const rows = db.prepare('SELECT id, data FROM events').safeIntegers().all() as { id: bigint; data: string }[];
+  const write = db.prepare('UPDATE events SET data = ? WHERE id = ?');
+  for (const row of rows) write.run(JSON.stringify(JSON.parse(row.data), withAttemptPrefix), row.id);
+  db.exec(`
+    UPDATE token_records SET attempt_id = CASE WHEN substr(attempt_id, 1, 1) = '~' THEN substr(attempt_id, 2)
+                                                ELSE 'attempt_' || attempt_id END;
+    DROP VIEW tokens;
+    ${SCHEMA_9_TOKENS_VIEW}`);
+  db.pragma('user_version = 11');
+}
 
 /** Rewrites a schema-11 database as schema 10 left it: event data names nodes by their ids, not by seqs. */
 function downgradeToSchemaTen(db: Database.Database): void {
@@ -33,7 +52,8 @@ function downgradeToSchemaTen(db: Database.Database): void {
       if (typeof value === 'number') data[field] = nodeIdAt.get(((row.id >> 32n) << 32n) | BigInt(value));
       else if (Array.isArray(value)) data[field] = value[0];
     }
-    write.run(JSON.stringify(packJson(data)), row.id);
+    // Packed as schema 11 did: attempt ids whole.
+    write.run(JSON.stringify(packJson(data), withAttemptPrefix), row.id);
   }
   db.pragma('user_version = 10');
 }
@@ -147,6 +167,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaEleven(db);
       downgradeToSchemaTen(db);
       downgradeToSchemaNine(db);
       downgradeToSchemaEight(db);
@@ -237,7 +258,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(11);
+    expect(store.settings().schemaVersion).toBe(12);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -281,7 +302,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 11 (event keys, search index, packed data, token records, dedupe index, node references)', () => {
+describe('SQLite schema migrations 6 to 12 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -298,6 +319,7 @@ describe('SQLite schema migrations 6 to 11 (event keys, search index, packed dat
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaEleven(db);
       downgradeToSchemaTen(db);
       downgradeToSchemaNine(db);
       downgradeToSchemaEight(db);
@@ -309,7 +331,7 @@ describe('SQLite schema migrations 6 to 11 (event keys, search index, packed dat
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(11);
+    expect(store.settings().schemaVersion).toBe(12);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -323,6 +345,7 @@ describe('SQLite schema migrations 6 to 11 (event keys, search index, packed dat
     // Only node_created events spell out a node id (their own); the others name nodes by seq.
     expect(rawEventData(path).filter((data) => data.includes('node_')).length).toBe(nodeCount(path));
     expect(rawEventData(path).some((data) => /"[ab]":\d+/.test(data))).toBe(true);
+    expect(rawEventData(path).some((data) => data.includes('"attempt_'))).toBe(false);
     const rebuilt = openSqliteSessionStore({ path });
     expect(rebuilt.rebuildProjections().ok).toBe(true);
     rebuilt.close();

@@ -4,8 +4,8 @@
 // (a node's state, a context) and SQL reaches a field through `dataPath`. Packing keeps key order: codes are
 // letters, never integer-like keys that JavaScript would move to the front.
 // - a key in DATA_KEYS becomes its code; a user key that is itself one letter, or starts with `~`, gets a `~` prefix;
-// - a string of 16+ lowercase hex digits (even length) becomes `~h` + base64url; a string starting with `~` gets a `~`
-//   prefix.
+// - a string of 16+ lowercase hex digits (even length) becomes `~h` + base64url, one starting with `attempt_` becomes
+//   `~a` + the rest (schema 12); a string starting with `~` gets a `~` prefix.
 
 /**
  * Append-only: a key's code is the letter at its index in CODE_LETTERS. `nodeId` and `state` stay spelled out, so a
@@ -98,12 +98,14 @@ export function unpackJson(value: unknown): unknown {
 export function unpackString(value: string): string {
   if (value[0] !== '~') return value;
   if (value[1] === '~') return value.slice(1);
+  if (value[1] === 'a') return `attempt_${value.slice(2)}`;
   if (value[1] === 'h') return Buffer.from(value.slice(2), 'base64url').toString('hex');
   throw new Error(`packed event data holds an unknown string form ${JSON.stringify(value.slice(0, 8))}`);
 }
 
 function packString(value: string): string {
   if (value[0] === '~') return `~${value}`;
+  if (value.startsWith('attempt_')) return `~a${value.slice(8)}`;
   if (value.length >= 16 && HEX.test(value)) return `~h${Buffer.from(value, 'hex').toString('base64url')}`;
   return value;
 }

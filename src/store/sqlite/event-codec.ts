@@ -189,11 +189,16 @@ export function sessionRange(sk: number): readonly [bigint, bigint] {
 
 /** The event id a row without one has: 20 base32 characters of SHA-256(session id, seq), like a random id. */
 export function derivedEventId(sessionId: SessionId, seq: number): EventId {
+  // The writer derives an appended event's id, then encoding derives it again to compare: remember the last one.
+  if (lastDerived.sessionId === sessionId && lastDerived.seq === seq) return lastDerived.eventId;
   const digest = createHash('sha256').update(`${sessionId}:${seq}`).digest();
   let body = '';
   for (let i = 0; i < 20; i++) body += BASE32[digest[i]! & 31];
-  return `evt_${body}` as EventId;
+  const eventId = `evt_${body}` as EventId;
+  lastDerived = { sessionId, seq, eventId };
+  return eventId;
 }
+let lastDerived: { sessionId: string; seq: number; eventId: EventId } = { sessionId: '', seq: -1, eventId: 'evt_' };
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** NULL: the derived value; '': absent although one could be derived; else the value. */

@@ -15,6 +15,7 @@ import * as packedEventData from './migrations/0008-packed-event-data.js';
 import * as tokenRecords from './migrations/0009-token-records.js';
 import * as sessionLocalDedupeIndex from './migrations/0010-session-local-dedupe-index.js';
 import * as nodeReferences from './migrations/0011-node-references.js';
+import * as shortAttemptIds from './migrations/0012-short-attempt-ids.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   tokenRecords,
   sessionLocalDedupeIndex,
   nodeReferences,
+  shortAttemptIds,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

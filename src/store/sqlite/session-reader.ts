@@ -34,6 +34,7 @@ import {
 } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import { TOKEN_KIND_CODES } from './migrations/0009-token-records.js';
+import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
 import {
   type MetricsRow,
   type NodeRow,
@@ -278,7 +279,8 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
       return (q.locateToken.get(token) as { sessionId: SessionId; workspacePath: string } | undefined) ?? null;
     },
     findTokenFor(kind: TokenKind, nodeId: NodeId, attemptId: AttemptId | null) {
-      const row = q.tokenFor.get(nodeId, TOKEN_KIND_CODES[kind], attemptId) as { token: Token } | undefined;
+      const attempt = attemptId === null ? null : packAttemptId(attemptId);
+      const row = q.tokenFor.get(nodeId, TOKEN_KIND_CODES[kind], attempt) as { token: Token } | undefined;
       return row?.token ?? null;
     },
     findAdvance(nodeId, attemptId): RecordedAdvance | null {

@@ -16,6 +16,7 @@ import {
 } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import { TOKEN_KIND_CODES, UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
+import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
 import type { Projector } from './projections.js';
 
 type SessionWriter = Pick<
@@ -149,7 +150,7 @@ export function createWriter(
         r.token,
         TOKEN_KIND_CODES[r.kind],
         node ?? eventKey(sk, UNHELD_NODE_SEQ),
-        r.attemptId,
+        r.attemptId === null ? null : packAttemptId(r.attemptId),
         session.runId === r.runId ? null : r.runId,
         session.workflowHash === r.workflowHash ? null : r.workflowHash,
         r.createdAtMs,

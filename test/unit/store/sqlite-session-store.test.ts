@@ -7,7 +7,7 @@ import type { SessionId } from '../../../src/engine/events.js';
 import { openSqliteSessionStore, type SqliteSessionStore } from '../../../src/store/index.js';
 import { dataPath } from '../../../src/store/sqlite/data-dictionary.js';
 import * as initialSchema from '../../../src/store/sqlite/migrations/0001-initial.js';
-import { counterIds, recordRealisticSession } from '../../fixtures/store/session-script.js';
+import { counterIds, recordRealisticSession, WORKFLOW_HASH } from '../../fixtures/store/session-script.js';
 import { dumpProjections } from '../../support/projection-dump.js';
 import { type Corruption, describeSessionStoreContract, type StoreHarness } from './session-store-contract.js';
 
@@ -85,7 +85,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 11,
+      schemaVersion: 12,
     });
     store.close();
   });
@@ -96,7 +96,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(11);
+    expect(second.settings().schemaVersion).toBe(12);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -130,7 +130,8 @@ describe('SQLite event data packing (schema 8)', () => {
     const s = recordRealisticSession(store, 1, 10_000);
     const context = JSON.parse(
       `{"10":"ten","a":"~","~b":"~~c","kind":"${'0f'.repeat(16)}","__proto__":{"state":"ABCDEF0123456789"},` +
-        `"nodeId":"${'ab'.repeat(7)}","digest":"${'a'.repeat(17)}","nested":[{"fromNodeId":"~h"}]}`,
+        `"nodeId":"${'ab'.repeat(7)}","digest":"${'a'.repeat(17)}","nested":[{"fromNodeId":"~h"}],` +
+        `"attempts":["attempt_","attempt_~x","~attempt_y","~ax","attempt"]}`,
     );
     const appended = store.transaction(s.sessionId, (tx) =>
       tx.appendEvents(s.sessionId, [
@@ -148,6 +149,35 @@ describe('SQLite event data packing (schema 8)', () => {
       JSON.stringify({ nodeId: s.node('n1'), context, source: 'agent_delta' }),
     );
     expect(store.read((r) => r.nodeContext(s.node('n1')))).toEqual(context);
+    store.close();
+  });
+});
+
+describe('SQLite attempt ids (schema 12)', () => {
+  it("gives back a token row's attempt id exactly, with or without the attempt_ prefix", () => {
+    const store = open(tempDbPath());
+    const s = recordRealisticSession(store, 1, 10_000);
+    const attempts = ['attempt_k', 'attempt_', 'attempt_~x', '~attempt_y', 'other'];
+    const tokens = attempts.map((attemptId, i) => ({
+      token: `ct_attempt${i}` as const,
+      kind: 'continue' as const,
+      sessionId: s.sessionId,
+      runId: s.runId,
+      nodeId: s.node('n1'),
+      attemptId: attemptId as never,
+      workflowHash: WORKFLOW_HASH,
+      createdAtMs: 30_000 + i,
+    }));
+    const inserted = store.transaction(s.sessionId, (tx) => {
+      for (const t of tokens) tx.insertToken(t);
+    });
+    expect(inserted.ok).toBe(true);
+    store.read((r) => {
+      for (const t of tokens) {
+        expect(r.findToken(t.token)?.attemptId).toBe(t.attemptId);
+        expect(r.findTokenFor('continue', t.nodeId, t.attemptId)).toBe(t.token);
+      }
+    });
     store.close();
   });
 });
@@ -250,7 +280,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(11);
+    expect(store.settings().schemaVersion).toBe(12);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',
