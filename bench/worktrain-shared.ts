@@ -2,19 +2,16 @@
 // process sessions at about twice the rate of one when the LLM is the bottleneck). Real `worktrain daemon run`
 // processes share one PostgreSQL (fsync on) and one scripted LLM server answering every call after 200 ms; each round
 // sends webhooks spread over the daemons and times until every session has completed.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { createDatabase, type PostgresServer, startPostgres } from '../test/support/postgres-server.js';
-import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../test/support/scripted-llm-server.js';
-import { completeStep, gitWorkspace, tempDir, WORKFLOW_ID } from '../test/support/worktrain-harness.js';
+import { type ScriptedLlmServer, startScriptedLlmServer } from '../test/support/scripted-llm-server.js';
+import { completeStep } from '../test/support/worktrain-harness.js';
+import { type Daemon, sharedCluster, webhookTrigger } from '../test/support/worktrain-processes.js';
 import type { BenchCase } from './harness.js';
 
 const LLM_LATENCY_MS = 200;
 const SESSIONS_PER_ROUND = 40;
 const SLOTS_PER_DAEMON = 4;
-const root = path.resolve(import.meta.dirname, '..');
 
 interface Fixture {
   readonly server: PostgresServer;
@@ -24,8 +21,7 @@ interface Fixture {
 
 interface Cluster {
   readonly db: pg.Client;
-  readonly webhooks: readonly string[];
-  readonly children: readonly ChildProcess[];
+  readonly daemons: readonly Daemon[];
 }
 
 /** The 1-daemon and 2-daemon cases; the second's teardown prints sessions/second of both and their ratio. */
@@ -66,7 +62,7 @@ export function sharedQueueCases(): BenchCase[] {
       },
       teardown: async () => {
         if (cluster !== null) {
-          for (const child of cluster.children) child.kill('SIGTERM');
+          await Promise.all(cluster.daemons.map((daemon) => daemon.terminate()));
           await cluster.db.end();
         }
         if (daemons === 2) {
@@ -85,52 +81,27 @@ export function sharedQueueCases(): BenchCase[] {
 
 async function startCluster(fixture: Fixture, daemons: number): Promise<Cluster> {
   const databaseUrl = await createDatabase(fixture.server.url, 'worktrain_bench');
-  const ws = gitWorkspace(fixture.cleanups);
-  const dataDir = tempDir(fixture.cleanups, 'worktrain-bench-data-');
-  const children: ChildProcess[] = [];
-  const webhooks: string[] = [];
+  const shared = sharedCluster(fixture.cleanups, {
+    databaseUrl,
+    llmBaseUrl: fixture.llm.anthropicBaseUrl,
+    triggers: { fix: webhookTrigger('concurrency: 100', 'maxQueueDepth: 1000') },
+  });
+  const started: Daemon[] = [];
   for (let n = 0; n < daemons; n++) {
-    const home = tempDir(fixture.cleanups, 'worktrain-bench-home-');
-    writeFileSync(
-      path.join(home, 'triggers.yml'),
-      `triggers:
-  - id: fix
-    provider: generic
-    workflowId: ${WORKFLOW_ID}
-    workspacePath: ${ws}
-    goalTemplate: "Fix #{{$.n}}"
-    concurrency: 100
-    maxQueueDepth: 1000
-    agentConfig: { provider: anthropic, baseUrl: ${fixture.llm.anthropicBaseUrl}, apiKey: $LLM_KEY }
-`,
-    );
-    writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\n`, { mode: 0o600 });
-    const { child, url } = await spawnDaemon(home, {
-      WORKRAIL_DATA_DIR: dataDir,
-      WORKRAIL_DATABASE_URL: databaseUrl,
-      WORKTRAIN_MAX_CONCURRENT_SESSIONS: String(SLOTS_PER_DAEMON),
-      WORKTRAIN_LOG_LEVEL: 'warn',
-    });
-    fixture.cleanups.push(() => child.kill('SIGKILL'));
-    children.push(child);
-    webhooks.push(`${url}/webhook/fix`);
+    started.push(await shared.start({ maxSessions: SLOTS_PER_DAEMON, env: { WORKTRAIN_LOG_LEVEL: 'warn' } }));
   }
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  return { db, webhooks, children };
+  return { db, daemons: started };
 }
 
 async function runRound(cluster: Cluster, round: number): Promise<void> {
   const ids = await Promise.all(
     Array.from({ length: SESSIONS_PER_ROUND }, async (_, i) => {
-      const response = await fetch(cluster.webhooks[i % cluster.webhooks.length] as string, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ n: round * 1000 + i }),
-      });
-      const body = (await response.json()) as { status?: string; sessionId?: string };
-      if (body.status !== 'accepted') throw new Error(`webhook not accepted: ${JSON.stringify(body)}`);
-      return body.sessionId as string;
+      const daemon = cluster.daemons[i % cluster.daemons.length] as Daemon;
+      const { json } = await daemon.webhook({ n: round * 1000 + i });
+      if (json.status !== 'accepted') throw new Error(`webhook not accepted: ${JSON.stringify(json)}`);
+      return json.sessionId as string;
     }),
   );
   for (;;) {
@@ -144,26 +115,4 @@ async function runRound(cluster: Cluster, round: number): Promise<void> {
     if (row?.n === ids.length) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function spawnDaemon(home: string, extraEnv: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const env = { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKFLOW_INCLUDE_USER: 'false' };
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/support/worktrain-entry.ts', 'daemon', 'run', '--port', '0', '--no-watch'],
-    { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let err = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /WorkTrain daemon listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match !== null) resolve({ child, url: match[1] as string });
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${err}`)));
-  });
 }

@@ -1,13 +1,11 @@
 // Kill, steer and the kill switch in the shared mode (docs/worktrain-several-machines.md): sent to an instance that
 // does not run the session, through the HTTP API or the `worktrain` CLI, they reach the instance that runs it.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/worktrain.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
-import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { completeStep, gitWorkspace, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
-import { type Daemon, spawnDaemon, until } from '../support/worktrain-processes.js';
+import { type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { completeStep } from '../support/worktrain-harness.js';
+import { type Daemon, record, sharedCluster, until, webhookTrigger } from '../support/worktrain-processes.js';
 
 const cleanups: (() => unknown)[] = [];
 let llm: ScriptedLlmServer | undefined;
@@ -19,15 +17,6 @@ afterEach(async () => {
 });
 
 const MARKER = 'steer-marker-7f3a';
-
-interface SessionRecord {
-  sessionId: string;
-  state: string;
-  outcome: string | null;
-}
-
-const record = async (daemon: Daemon, id: string) =>
-  (await daemon.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
 
 /** `worktrain <args>` in process against `daemon` (found through its WORKRAIL_HOME); exit code and output. */
 async function cli(daemon: Daemon, args: string[]): Promise<{ code: number; out: string }> {
@@ -49,34 +38,15 @@ describe('session control across daemon instances', () => {
         return { text: 'working', toolCalls: [{ name: 'Bash', input: { command: `echo ${turn}` } }], delayMs: 200 };
       },
     });
-    const databaseUrl = await freshDatabaseUrl();
-    const ws = gitWorkspace(cleanups);
-    const dataDir = tempDir(cleanups, 'worktrain-shared-data-');
-    const start = (maxSessions: number) => {
-      const home = tempDir(cleanups, 'worktrain-shared-home-');
-      writeFileSync(
-        path.join(home, 'triggers.yml'),
-        `triggers:
-  - id: fix
-    provider: generic
-    workflowId: ${WORKFLOW_ID}
-    workspacePath: ${ws}
-    goalTemplate: "Fix #{{$.n}}"
-    concurrency: 5
-    agentConfig: { provider: anthropic, baseUrl: ${llm?.anthropicBaseUrl}, apiKey: $LLM_KEY }
-`,
-      );
-      writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\n`, { mode: 0o600 });
-      return spawnDaemon(cleanups, home, {
-        WORKRAIL_DATA_DIR: dataDir,
-        WORKRAIL_DATABASE_URL: databaseUrl,
-        WORKTRAIN_LEASE_MS: '3000',
-        WORKTRAIN_MAX_CONCURRENT_SESSIONS: String(maxSessions),
-      });
-    };
+    const shared = sharedCluster(cleanups, {
+      databaseUrl: await freshDatabaseUrl(),
+      llmBaseUrl: llm.anthropicBaseUrl,
+      triggers: { fix: webhookTrigger('concurrency: 5') },
+    });
+    const env = { WORKTRAIN_LEASE_MS: '3000' };
     // `front` runs nothing itself: every session runs on `back`, and every request goes to `front`.
-    const front = await start(0);
-    const back = await start(5);
+    const front = await shared.start({ maxSessions: 0, env });
+    const back = await shared.start({ maxSessions: 5, env });
     const submit = async (n: number) => {
       const answer = await front.webhook({ n });
       expect(answer.status).toBe(202);

@@ -1,14 +1,11 @@
 // Killing a queued session through an instance that did not accept it (docs/worktrain-several-machines.md): the
 // stored record is ended from the copy in PostgreSQL, so what the accepting instance stored (goal, trigger,
 // workspace, context, the sidecar to resume from) survives; the killing instance has no copy of its own to write.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabaseUrl } from '../support/postgres.js';
-import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { gitWorkspace, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
-import { type Daemon, spawnDaemon, until } from '../support/worktrain-processes.js';
+import { type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { record, sharedCluster, until, webhookTrigger } from '../support/worktrain-processes.js';
 
 const cleanups: (() => unknown)[] = [];
 let llm: ScriptedLlmServer | undefined;
@@ -19,49 +16,16 @@ afterEach(async () => {
   llm = undefined;
 });
 
-interface SessionRecord {
-  sessionId: string;
-  triggerId: string;
-  goal: string;
-  workspacePath: string;
-  state: string;
-  outcome: string | null;
-  detail: string | null;
-}
-
-const record = async (daemon: Daemon, id: string) =>
-  (await daemon.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
-
 describe('kill of a queued session across daemon instances', () => {
   it('ends the stored record and keeps the sidecar the accepting instance stored', async () => {
     llm = await startScriptedLlmServer({ script: () => ({ text: 'thinking', delayMs: 60_000 }) });
-    const databaseUrl = await freshDatabaseUrl();
-    const ws = gitWorkspace(cleanups);
-    const dataDir = tempDir(cleanups, 'worktrain-shared-data-');
-    const start = (maxSessions: number) => {
-      const home = tempDir(cleanups, 'worktrain-shared-home-');
-      writeFileSync(
-        path.join(home, 'triggers.yml'),
-        `triggers:
-  - id: fix
-    provider: generic
-    workflowId: ${WORKFLOW_ID}
-    workspacePath: ${ws}
-    goalTemplate: "Fix #{{$.n}}"
-    contextMapping: { ticket: "$.n" }
-    concurrency: 1
-    agentConfig: { provider: anthropic, baseUrl: ${llm?.anthropicBaseUrl}, apiKey: $LLM_KEY }
-`,
-      );
-      writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\n`, { mode: 0o600 });
-      return spawnDaemon(cleanups, home, {
-        WORKRAIL_DATA_DIR: dataDir,
-        WORKRAIL_DATABASE_URL: databaseUrl,
-        WORKTRAIN_MAX_CONCURRENT_SESSIONS: String(maxSessions),
-      });
-    };
-    const accepting = await start(1);
-    const killing = await start(0);
+    const { databaseUrl, workspace, start } = sharedCluster(cleanups, {
+      databaseUrl: await freshDatabaseUrl(),
+      llmBaseUrl: llm.anthropicBaseUrl,
+      triggers: { fix: webhookTrigger('contextMapping: { ticket: "$.n" }', 'concurrency: 1') },
+    });
+    const accepting = await start({ maxSessions: 1 });
+    const killing = await start({ maxSessions: 0 });
     const accept = async (n: number) => {
       const answer = await accepting.webhook({ n });
       expect(answer.status).toBe(202);
@@ -78,7 +42,7 @@ describe('kill of a queued session across daemon instances', () => {
     cleanups.push(() => client.end());
     /** What PostgreSQL holds for `id` after its end: the record and the sidecar `accepting` stored, ended `killed`. */
     const expectKept = async (id: string, n: number, detail: string) => {
-      const kept = { sessionId: id, triggerId: 'fix', goal: `Fix #${n}`, workspacePath: ws };
+      const kept = { sessionId: id, triggerId: 'fix', goal: `Fix #${n}`, workspacePath: workspace };
       for (const daemon of [accepting, killing]) {
         expect(await record(daemon, id)).toMatchObject({ ...kept, state: 'completed', outcome: 'killed', detail });
       }

@@ -1,15 +1,13 @@
 // Polling triggers in the shared mode (docs/worktrain-several-machines.md): the item ledger and poll state are in
 // PostgreSQL, so the instance that runs a session counts its item's attempt even when it is not the leader, and a
 // new leader continues from the previous leader's ledger instead of dispatching the same item again.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeForge, startFakeForge } from '../support/fake-forge.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
-import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { completeStep, gitWorkspace, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
-import { type Daemon, spawnDaemon, until } from '../support/worktrain-processes.js';
+import { type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { completeStep } from '../support/worktrain-harness.js';
+import { sessions, sharedCluster, until } from '../support/worktrain-processes.js';
 
 const cleanups: (() => unknown)[] = [];
 let llm: ScriptedLlmServer | undefined;
@@ -22,17 +20,6 @@ afterEach(async () => {
   llm = undefined;
   forge = undefined;
 });
-
-interface SessionRecord {
-  sessionId: string;
-  state: string;
-  outcome: string | null;
-}
-
-async function sessions(daemon: Daemon): Promise<SessionRecord[]> {
-  const answer = await daemon.api('GET', '/api/v2/sessions?triggerId=poller&limit=50');
-  return (answer.json.data as { sessions: SessionRecord[] }).sessions;
-}
 
 describe('polling triggers on several daemons', () => {
   it('counts attempts where the session ran and never dispatches an item again after a leader change', async () => {
@@ -47,35 +34,22 @@ describe('polling triggers on several daemons', () => {
     });
     forge = await startFakeForge();
     forge.github.seedIssue('acme/api', { title: 'Hard bug', labels: ['worktrain'] });
-    const databaseUrl = await freshDatabaseUrl();
-    const ws = gitWorkspace(cleanups);
-    const dataDir = tempDir(cleanups, 'worktrain-shared-data-');
-    const start = (maxSessions: number) => {
-      const home = tempDir(cleanups, 'worktrain-shared-home-');
-      writeFileSync(
-        path.join(home, 'triggers.yml'),
-        `triggers:
-  - id: poller
-    provider: github_queue_poll
-    workflowId: ${WORKFLOW_ID}
-    workspacePath: ${ws}
-    agentConfig: { provider: anthropic, baseUrl: ${llm?.anthropicBaseUrl}, apiKey: $LLM_KEY }
-    source: { repo: acme/api, token: $FORGE_TOKEN, queueType: label, queueLabel: worktrain, pollIntervalSeconds: 10 }
-`,
-      );
-      writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\nFORGE_TOKEN=${forge?.token}\n`, { mode: 0o600 });
-      return spawnDaemon(cleanups, home, {
-        GITHUB_API_URL: forge?.url ?? '',
-        WORKRAIL_DATA_DIR: dataDir,
-        WORKRAIL_DATABASE_URL: databaseUrl,
-        WORKTRAIN_LEASE_MS: '1500',
-        WORKTRAIN_MAX_CONCURRENT_SESSIONS: String(maxSessions),
-      });
-    };
+    const { databaseUrl, start } = sharedCluster(cleanups, {
+      databaseUrl: await freshDatabaseUrl(),
+      llmBaseUrl: llm.anthropicBaseUrl,
+      triggers: {
+        poller: [
+          'provider: github_queue_poll',
+          'source: { repo: acme/api, token: $FORGE_TOKEN, queueType: label, queueLabel: worktrain, pollIntervalSeconds: 10 }',
+        ],
+      },
+      dotEnv: { FORGE_TOKEN: forge.token },
+    });
+    const env = { GITHUB_API_URL: forge.url, WORKTRAIN_LEASE_MS: '1500' };
     // The leader runs no session itself: every session runs on the other instance.
-    const leader = await start(0);
+    const leader = await start({ maxSessions: 0, env });
     await until(async () => (leader.logs().includes('became leader') ? true : undefined), 'the first to lead');
-    const runner = await start(2);
+    const runner = await start({ maxSessions: 2, env });
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     cleanups.push(() => db.end());
@@ -89,14 +63,14 @@ describe('polling triggers on several daemons', () => {
 
     // The leader's first poll dispatches the item; the runner's session fails and counts the attempt.
     const failed = await until(async () => {
-      const done = (await sessions(runner)).filter((s) => s.state === 'completed');
+      const done = (await sessions(runner, 'poller', 50)).filter((s) => s.state === 'completed');
       return done.length === 1 ? done[0] : undefined;
     }, 'the first session to end');
     expect(failed?.outcome).toBe('error');
     expect(await item()).toEqual({ state: 'failed', attempts: 1 });
     // The leader sees the failed attempt and dispatches the item again at its next poll; this one succeeds.
     await until(async () => {
-      const list = await sessions(leader);
+      const list = await sessions(leader, 'poller', 50);
       return list.length === 2 && list.every((s) => s.state === 'completed') ? true : undefined;
     }, 'the second session to end');
     expect(await item()).toEqual({ state: 'done', attempts: 1 });
@@ -109,7 +83,7 @@ describe('polling triggers on several daemons', () => {
     await until(async () => (runner.logs().includes('became leader') ? true : undefined), 'the runner to lead');
     // The new leader polls from the shared ledger: the item is done, so nothing is dispatched again.
     await until(async () => ((await polled()) !== before ? true : undefined), 'the new leader to poll', 30_000);
-    expect((await sessions(runner)).map((s) => s.outcome).sort()).toEqual(['error', 'success']);
+    expect((await sessions(runner, 'poller', 50)).map((s) => s.outcome).sort()).toEqual(['error', 'success']);
     expect(await item()).toEqual({ state: 'done', attempts: 1 });
     expect(runner.logs()).not.toContain('item ledger update failed');
   }, 120_000);

@@ -2,20 +2,16 @@
 // with their own WORKRAIL_HOME and the same WORKRAIL_DATABASE_URL (dispatch queue, daemon records and the WorkRail
 // session store), and the same WORKRAIL_DATA_DIR (one token keyring, and one event log the tests count in), driven by
 // one scripted LLM server. Webhooks go to both; every session runs exactly once.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DaemonSession } from '../../src/daemon/sessions.js';
 import { git, gitRemoteWorkspace } from '../support/git-remote.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
-import {
-  API_KEY,
-  type ScriptedLlmServer,
-  type SeenRequest,
-  startScriptedLlmServer,
-} from '../support/scripted-llm-server.js';
-import { completeStep, gitWorkspace, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
-import { type Daemon, spawnDaemon, until } from '../support/worktrain-processes.js';
+import { type ScriptedLlmServer, type SeenRequest, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { completeStep } from '../support/worktrain-harness.js';
+import { type Daemon, record, sessions, sharedCluster, until, webhookTrigger } from '../support/worktrain-processes.js';
 
 const cleanups: (() => unknown)[] = [];
 let llm: ScriptedLlmServer | undefined;
@@ -26,78 +22,34 @@ afterEach(async () => {
   llm = undefined;
 });
 
-interface Cluster {
-  readonly databaseUrl: string;
-  readonly dataDir: string;
-  start(): Promise<Daemon>;
-}
-
-function triggers(ws: string, llmBase: string, fixExtra: string): string {
-  return `triggers:
-  - id: fix
-    provider: generic
-    workflowId: ${WORKFLOW_ID}
-    workspacePath: ${ws}
-    goalTemplate: "Fix #{{$.n}}"
-    concurrency: 50
-    maxQueueDepth: 100
-    agentConfig: { provider: anthropic, baseUrl: ${llmBase}, apiKey: $LLM_KEY }
-${fixExtra}  - id: nightly
-    provider: schedule
-    workflowId: ${WORKFLOW_ID}
-    workspacePath: ${ws}
-    goal: Code health scan
-    source: { cron: "@monthly", timezone: UTC }
-    agentConfig: { provider: anthropic, baseUrl: ${llmBase}, apiKey: $LLM_KEY }
-`;
-}
-
+/** Two triggers: `fix` (webhook, `fixExtra` lines added) and the monthly schedule `nightly`; leases of 2 s. */
 async function cluster(
-  llmBase: string,
-  maxConcurrent: number,
-  options: { workspace?: string; fixExtra?: string } = {},
-): Promise<Cluster> {
-  const databaseUrl = await freshDatabaseUrl();
-  const ws = options.workspace ?? gitWorkspace(cleanups);
-  const dataDir = tempDir(cleanups, 'worktrain-shared-data-');
-  return {
-    databaseUrl,
-    dataDir,
-    start: () => {
-      const home = tempDir(cleanups, 'worktrain-shared-home-');
-      writeFileSync(path.join(home, 'triggers.yml'), triggers(ws, llmBase, options.fixExtra ?? ''));
-      writeFileSync(path.join(home, '.env'), `LLM_KEY=${API_KEY}\n`, { mode: 0o600 });
-      return spawnDaemon(cleanups, home, {
-        WORKRAIL_DATA_DIR: dataDir,
-        WORKRAIL_DATABASE_URL: databaseUrl,
-        WORKTRAIN_LEASE_MS: '2000',
-        WORKTRAIN_MAX_CONCURRENT_SESSIONS: String(maxConcurrent),
-      });
+  llmBaseUrl: string,
+  maxSessions: number,
+  options: { workspace?: string; fixExtra?: string[] } = {},
+): Promise<{ readonly databaseUrl: string; readonly dataDir: string; start(): Promise<Daemon> }> {
+  const shared = sharedCluster(cleanups, {
+    databaseUrl: await freshDatabaseUrl(),
+    llmBaseUrl,
+    workspace: options.workspace,
+    triggers: {
+      fix: webhookTrigger('concurrency: 50', 'maxQueueDepth: 100', ...(options.fixExtra ?? [])),
+      nightly: ['provider: schedule', 'goal: Code health scan', 'source: { cron: "@monthly", timezone: UTC }'],
     },
+  });
+  return {
+    databaseUrl: shared.databaseUrl,
+    dataDir: shared.dataDir,
+    start: () => shared.start({ maxSessions, env: { WORKTRAIN_LEASE_MS: '2000' } }),
   };
 }
 
-interface SessionRecord {
-  sessionId: string;
-  state: string;
-  outcome: string | null;
-  detail: string | null;
-  goal: string;
-  stepAdvances: number;
-  resumeCount: number;
-}
-
-async function sessions(daemon: Daemon): Promise<SessionRecord[]> {
-  const answer = await daemon.api('GET', '/api/v2/sessions?triggerId=fix&limit=500');
-  return (answer.json.data as { sessions: SessionRecord[] }).sessions;
-}
-
-async function allCompleted(daemon: Daemon, count: number): Promise<SessionRecord[]> {
-  let last: SessionRecord[] = [];
+async function allCompleted(daemon: Daemon, count: number): Promise<DaemonSession[]> {
+  let last: DaemonSession[] = [];
   try {
     return await until(
       async () => {
-        last = await sessions(daemon);
+        last = await sessions(daemon, 'fix', 500);
         return last.length === count && last.every((s) => s.state === 'completed') ? last : undefined;
       },
       `${count} sessions to complete`,
@@ -167,7 +119,7 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     expect(completedHere(daemons[0] as Daemon)).toBeGreaterThan(0);
     expect(completedHere(daemons[1] as Daemon)).toBeGreaterThan(0);
     expect(completedHere(daemons[0] as Daemon) + completedHere(daemons[1] as Daemon)).toBe(50);
-    expect((await sessions(daemons[1] as Daemon)).length).toBe(50);
+    expect((await sessions(daemons[1] as Daemon, 'fix', 500)).length).toBe(50);
   }, 180_000);
 
   it('finishes the sessions of a SIGKILLed daemon on the other once their leases expire', async () => {
@@ -224,13 +176,13 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     const leaving = await shared.start();
     const id = (await leaving.webhook({ n: 1 })).json.sessionId as string;
     await until(async () => {
-      const s = (await leaving.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      const s = await record(leaving, id);
       return s.stepAdvances === 1 ? true : undefined;
     }, 'the first advance');
     const staying = await shared.start();
     expect(await leaving.terminate()).toBe(0);
     const done = await until(async () => {
-      const s = (await staying.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      const s = await record(staying, id);
       return s.state === 'completed' ? s : undefined;
     }, 'the session to complete on the other instance');
     expect(done).toMatchObject({ outcome: 'success', resumeCount: 1, stepAdvances: 2 });
@@ -248,14 +200,14 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     const paused = await shared.start();
     const id = (await paused.webhook({ n: 1 })).json.sessionId as string;
     await until(async () => {
-      const s = (await paused.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      const s = await record(paused, id);
       return s.stepAdvances === 1 ? true : undefined;
     }, 'the first advance');
     process.kill(paused.pid, 'SIGSTOP');
     cleanups.push(() => process.kill(paused.pid, 'SIGCONT'));
     const other = await shared.start();
     const done = await until(async () => {
-      const s = (await other.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord;
+      const s = await record(other, id);
       return s.state === 'completed' ? s : undefined;
     }, 'the session to complete on the other instance');
     expect(done).toMatchObject({ outcome: 'success', resumeCount: 1, stepAdvances: 2 });
@@ -269,7 +221,7 @@ describe('two daemons sharing one PostgreSQL queue', () => {
       .map((line) => JSON.parse(line) as { kind: string; sessionId?: string })
       .filter((e) => e.kind === 'step_advanced' && e.sessionId === id);
     expect(advances).toHaveLength(2);
-    expect((await other.api('GET', `/api/v2/sessions/${id}`)).json.data).toMatchObject({
+    expect(await record(other, id)).toMatchObject({
       state: 'completed',
       outcome: 'success',
       stepAdvances: 2,
@@ -284,13 +236,11 @@ describe('two daemons sharing one PostgreSQL queue', () => {
       },
     });
     const { workspace } = gitRemoteWorkspace(cleanups);
-    const shared = await cluster(llm.anthropicBaseUrl, 2, { workspace, fixExtra: '    branchStrategy: worktree\n' });
+    const shared = await cluster(llm.anthropicBaseUrl, 2, { workspace, fixExtra: ['branchStrategy: worktree'] });
     const victim = await shared.start();
     const id = (await victim.webhook({ n: 1 })).json.sessionId as string;
     const before = await until(async () => {
-      const s = (await victim.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord & {
-        worktreePath: string | null;
-      };
+      const s = await record(victim, id);
       return s.stepAdvances === 1 ? s : undefined;
     }, 'the first advance');
     expect(before.worktreePath).toContain(victim.home);
@@ -301,9 +251,7 @@ describe('two daemons sharing one PostgreSQL queue', () => {
     git(workspace, 'branch', '-D', `worktrain/${id}`);
     const survivor = await shared.start();
     const done = await until(async () => {
-      const s = (await survivor.api('GET', `/api/v2/sessions/${id}`)).json.data as SessionRecord & {
-        worktreePath: string | null;
-      };
+      const s = await record(survivor, id);
       return s.state === 'completed' ? s : undefined;
     }, 'the session to complete on the survivor');
     expect(done).toMatchObject({ outcome: 'success', resumeCount: 1, stepAdvances: 2 });
