@@ -14,8 +14,31 @@ import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0009-token-records.js';
+import { TOKENS_VIEW as SCHEMA_12_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0012-short-attempt-ids.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+
+/** The node rows of a schema-13 database in the schema-12 layout: keyed by node id, with their session and parent. */
+const NODES_AS_SCHEMA_12 = `
+  SELECT n.node_id, k.session_id, n.node_kind, coalesce(p.node_id, n.parent_node_id) AS parent_node_id,
+         n.workflow_hash, n.context_seq, n.advance_children, n.id & 4294967295 AS created_seq, n.created_at_ms
+  FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent`;
+
+/** Rewrites a schema-13 database as schema 12 left it: node rows keyed by node id, with their session and parent. */
+function downgradeToSchemaTwelve(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE nodes_v12 (
+      node_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, node_kind TEXT NOT NULL, parent_node_id TEXT,
+      workflow_hash TEXT, context_seq INTEGER, advance_children INTEGER NOT NULL DEFAULT 0,
+      created_seq INTEGER NOT NULL, created_at_ms INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO nodes_v12 ${NODES_AS_SCHEMA_12};
+    DROP VIEW tokens;
+    DROP TABLE nodes;
+    ALTER TABLE nodes_v12 RENAME TO nodes;
+    CREATE INDEX nodes_by_session ON nodes (session_id, created_seq);
+    ${SCHEMA_12_TOKENS_VIEW}`);
+  db.pragma('user_version = 12');
+}
 
 /** A JSON replacer that writes packed attempt ids (`~a…`, schema 12) whole again. */
 function withAttemptPrefix(_key: string, value: unknown): unknown {
@@ -167,6 +190,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaTwelve(db);
       downgradeToSchemaEleven(db);
       downgradeToSchemaTen(db);
       downgradeToSchemaNine(db);
@@ -258,7 +282,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(12);
+    expect(store.settings().schemaVersion).toBe(13);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -282,7 +306,9 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
       const { run_id: _run, workflow_hash: _hash, state: _state, ...rest } = JSON.parse(line);
       return rest;
     };
-    expect(nodesAfter!.map(sameColumns)).toEqual(nodesBefore!.map(sameColumns));
+    // Schema 13 keys node rows by their event: compare them in the layout they had.
+    expect(nodesAfter).toHaveLength(nodesBefore!.length);
+    expect(rowsOf(path, NODES_AS_SCHEMA_12).map(sameColumns)).toEqual(nodesBefore!.map(sameColumns));
     expect(store.read((r) => r.checkHealth(sessionId))).toEqual({ kind: 'healthy' });
     expect(store.rebuildProjections().ok).toBe(true);
     expect(dumpProjections(path, ['ship', 'planned'])).toEqual(migrated);
@@ -302,7 +328,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 12 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids)', () => {
+describe('SQLite schema migrations 6 to 13 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -319,6 +345,7 @@ describe('SQLite schema migrations 6 to 12 (event keys, search index, packed dat
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaTwelve(db);
       downgradeToSchemaEleven(db);
       downgradeToSchemaTen(db);
       downgradeToSchemaNine(db);
@@ -331,7 +358,7 @@ describe('SQLite schema migrations 6 to 12 (event keys, search index, packed dat
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(12);
+    expect(store.settings().schemaVersion).toBe(13);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -422,6 +449,16 @@ function rawEventData(path: string): string[] {
   const db = new Database(path, { readonly: true });
   try {
     return db.prepare('SELECT data FROM events').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The rows a query returns, as sorted JSON lines (like dumpProjections). */
+function rowsOf(path: string, sql: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare(sql).all() as object[]).map((row) => JSON.stringify(row)).sort();
   } finally {
     db.close();
   }

@@ -16,6 +16,7 @@ import * as tokenRecords from './migrations/0009-token-records.js';
 import * as sessionLocalDedupeIndex from './migrations/0010-session-local-dedupe-index.js';
 import * as nodeReferences from './migrations/0011-node-references.js';
 import * as shortAttemptIds from './migrations/0012-short-attempt-ids.js';
+import * as nodeKeys from './migrations/0013-node-keys.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   sessionLocalDedupeIndex,
   nodeReferences,
   shortAttemptIds,
+  nodeKeys,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

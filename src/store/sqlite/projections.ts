@@ -63,22 +63,22 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
     const current = s.sessionText.get(e.sessionId) as SessionText | undefined;
     setSessionText(s, e.sessionId, current?.title ?? null, d.goal, rowId);
   },
-  node_created(s, e) {
+  node_created(s, e, rowId) {
     const d = e.data;
     const own = s.contextOf.get(d.nodeId) as { seq: number } | undefined;
-    const inherited =
-      d.parentNodeId === null ? undefined : (s.nodeContextSeq.get(d.parentNodeId) as NodeContextSeq | undefined);
-    const contextSeq = own?.seq ?? inherited?.context_seq ?? null;
-    // The run's own workflow hash is not repeated in every node row (migration 4).
+    const parent = d.parentNodeId === null ? undefined : (s.parentRow.get(d.parentNodeId) as ParentRow | undefined);
+    const contextSeq = own?.seq ?? parent?.context_seq ?? null;
+    // The run's own workflow hash is not repeated in every node row (migration 4); the row is keyed by its event's id
+    // and names its parent by the parent's row (migration 13).
     const runHash = s.runWorkflowHash.get(e.sessionId) as string | undefined;
     s.insertNode.run(
+      rowId,
       d.nodeId,
-      e.sessionId,
       d.nodeKind,
-      d.parentNodeId,
+      parent?.id ?? null,
+      parent === undefined ? d.parentNodeId : null,
       runHash === d.workflowHash ? null : d.workflowHash,
       contextSeq,
-      e.seq,
       e.atMs,
     );
     s.countNode.run(e.sessionId);
@@ -129,7 +129,8 @@ interface SessionText {
   goal: string | null;
   fts_title_rowid: bigint | null;
 }
-interface NodeContextSeq {
+interface ParentRow {
+  id: bigint;
   context_seq: number | null;
 }
 
@@ -179,10 +180,10 @@ function prepare(db: Database.Database) {
     insertFts: db.prepare('INSERT INTO session_fts (rowid, title, goal, notes) VALUES (?, ?, ?, ?)'),
     deleteFts: db.prepare('DELETE FROM session_fts WHERE rowid = ?'),
     contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
-    nodeContextSeq: db.prepare('SELECT context_seq FROM nodes WHERE node_id = ?'),
+    parentRow: db.prepare('SELECT id, context_seq FROM nodes WHERE node_id = ?').safeIntegers(),
     insertNode: db.prepare(
-      `INSERT INTO nodes (node_id, session_id, node_kind, parent_node_id, workflow_hash, context_seq, created_seq,
-         created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO nodes (id, node_id, node_kind, parent, parent_node_id, workflow_hash, context_seq, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),

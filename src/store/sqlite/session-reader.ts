@@ -154,15 +154,15 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   /** The checks that read every node and edge. */
-  const checkGraph = (sessionId: SessionId, key = keyOf(sessionId)): SessionHealth => {
-    const badNode = q.nodeWithoutState.get(sessionId) as { node_id: string } | undefined;
-    if (badNode !== undefined) return unhealthy('missing_node_state', `Node ${badNode.node_id} has no valid state.`);
+  const checkGraph = (key: ReturnType<typeof keyOf>): SessionHealth => {
     const [lo, hi] = key?.range ?? [0n, 0n];
-    const edge = q.danglingEdge.get({ sessionId, lo, hi }) as { from_node_id: string; to_node_id: string } | undefined;
+    const badNode = q.nodeWithoutState.get(lo, hi) as { node_id: string } | undefined;
+    if (badNode !== undefined) return unhealthy('missing_node_state', `Node ${badNode.node_id} has no valid state.`);
+    const edge = q.danglingEdge.get({ lo, hi }) as { from_node_id: string; to_node_id: string } | undefined;
     if (edge !== undefined) {
       return unhealthy('dangling_edge', `Edge ${edge.from_node_id} -> ${edge.to_node_id} names a missing node.`);
     }
-    const orphan = q.orphanNode.get(sessionId) as { node_id: string; parent_node_id: string } | undefined;
+    const orphan = q.orphanNode.get(lo, hi) as { node_id: string; parent_node_id: string } | undefined;
     if (orphan !== undefined) {
       return unhealthy('dangling_edge', `Node ${orphan.node_id} names missing parent ${orphan.parent_node_id}.`);
     }
@@ -172,7 +172,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   const checkHealth = (sessionId: SessionId): SessionHealth => {
     const key = keyOf(sessionId);
     const head = checkHead(sessionId, key, false);
-    return head.kind === 'ok' ? checkGraph(sessionId, key) : head;
+    return head.kind === 'ok' ? checkGraph(key) : head;
   };
 
   const toHead = (s: SessionRow): SessionHead => {
@@ -194,7 +194,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     const key = keyOf(sessionId);
     const head = checkHead(sessionId, key);
     if (head.kind !== 'ok') return head;
-    const graph = checkGraph(sessionId, key);
+    const graph = checkGraph(key);
     if (graph.kind !== 'healthy') return graph;
     const nodes = new Map<NodeId, StoredNode>();
     for (const row of q.nodes.all(sessionId) as NodeRow[]) nodes.set(row.node_id, toNode(row));
@@ -408,8 +408,7 @@ function unhealthy(kind: UnhealthyReason['kind'], reason: string): { kind: 'unhe
  */
 const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '${dataPath('state')}') = 'object'
                                  THEN json_extract(e.data, '${dataPath('state')}') END
-   FROM session_keys k JOIN events e ON e.id = (k.sk << 32) | n.created_seq
-   WHERE k.session_id = n.session_id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
+   FROM events e WHERE e.id = n.id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
      AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
 
 /**
@@ -418,14 +417,28 @@ const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '${dataPath('state')}') 
  */
 function nodeStateField(field: 'kind' | 'pendingStepId'): string {
   return `(SELECT e.data ->> '${dataPath('state', field)}'
-   FROM session_keys k JOIN events e ON e.id = (k.sk << 32) | n.created_seq
-   WHERE k.session_id = n.session_id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
+   FROM events e WHERE e.id = n.id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
      AND json_type(e.data, '${dataPath('state')}') = 'object'
      AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
 }
 
 /** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
-const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = n.session_id), '')`;
+const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = k.session_id), '')`;
+
+/**
+ * A node row's parent id: its parent's row (migration 13), else the id it kept as text, else (the parent's row is
+ * gone) the id its `node_created` event names.
+ */
+const PARENT_NODE_ID = `coalesce(p.node_id, n.parent_node_id,
+  (SELECT r.data ->> '${dataPath('nodeId')}' FROM events r WHERE r.id = n.parent))`;
+
+/** Whether a node row's parent has a row (a root has none to have). */
+const PARENT_OK = `(p.id IS NOT NULL OR (n.parent IS NULL AND (n.parent_node_id IS NULL
+  OR EXISTS (SELECT 1 FROM nodes x WHERE x.node_id = n.parent_node_id))))`;
+
+/** The columns of a NodeRow, over \`nodes n\` joined to its session key \`k\` and its parent \`p\`. */
+const NODE_COLUMNS = `n.node_id, n.node_kind, ${PARENT_NODE_ID} AS parent_node_id, ${NODE_HASH} AS workflow_hash,
+  ${NODE_STATE} AS state, n.id & 4294967295 AS created_seq, n.created_at_ms`;
 
 const SUMMARY_SELECT = `
   SELECT s.session_id, s.workspace_path, s.created_at_ms, s.last_activity_ms, s.title, s.goal, s.repo_root,
@@ -456,11 +469,11 @@ function eventsOfKindSql(kind: EventKind, index: string): string {
     WHERE k.session_id = ? ORDER BY e.id`;
 }
 
-/** SQL: whether the node a field of edge event `e`'s data names has a row in its session (`@sessionId`). */
+/** SQL: whether the node a field of edge event `e`'s data names has a row. */
 function nodeExistsSql(field: 'fromNodeId' | 'toNodeId'): string {
   const path = dataPath(field);
   return `CASE json_type(e.data, '${path}')
-    WHEN 'integer' THEN EXISTS (SELECT 1 FROM nodes n WHERE n.session_id = @sessionId AND n.created_seq = e.data ->> '${path}')
+    WHEN 'integer' THEN EXISTS (SELECT 1 FROM nodes n WHERE n.id = ((e.id >> 32) << 32) | (e.data ->> '${path}'))
     ELSE EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = e.data ->> '${path}') END`;
 }
 
@@ -486,7 +499,7 @@ function headSql(columns: string): string {
       (SELECT count(*) FROM events WHERE id >> 32 = @sk) AS n_events,
       (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id LIMIT 1) AS lo_seq,
       (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id DESC LIMIT 1) AS hi_seq,
-      (SELECT count(*) FROM nodes WHERE session_id = @sessionId) AS nodes_found,
+      (SELECT count(*) FROM nodes WHERE id >= @lo AND id < @hi) AS nodes_found,
       (SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi) AS edges_found,
       (SELECT r.workflow_hash FROM runs r WHERE r.session_id = @sessionId
          AND NOT EXISTS (SELECT 1 FROM workflows w WHERE w.workflow_hash = r.workflow_hash) LIMIT 1) AS unpinned_hash
@@ -502,24 +515,23 @@ function prepare(db: Database.Database) {
     // checkHealth needs only what the checks compare.
     healthHead: db.prepare(headSql('s.session_id, s.last_seq, s.node_count, s.edge_count')),
     node: db.prepare(
-      `SELECT n.node_id, n.session_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash,
-              ${NODE_STATE} AS state, n.created_seq, n.created_at_ms, n.advance_children,
-              coalesce(${nodeStateField('kind')}, '') IN ('pending', 'complete') AS state_ok,
-              (n.parent_node_id IS NULL OR p.node_id IS NOT NULL) AS parent_ok
-       FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id WHERE n.node_id = ?`,
+      `SELECT ${NODE_COLUMNS}, k.session_id, n.advance_children,
+              coalesce(${nodeStateField('kind')}, '') IN ('pending', 'complete') AS state_ok, ${PARENT_OK} AS parent_ok
+       FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent
+       WHERE n.node_id = ?`,
     ),
     blockedStreak: db
       .prepare(
-        `WITH RECURSIVE chain (node_id, parent_node_id) AS (
-         SELECT node_id, parent_node_id FROM nodes WHERE node_id = ? AND node_kind = 'blocked_attempt'
+        `WITH RECURSIVE chain (id, parent) AS (
+         SELECT id, parent FROM nodes WHERE node_id = ? AND node_kind = 'blocked_attempt'
          UNION ALL
-         SELECT p.node_id, p.parent_node_id FROM nodes p JOIN chain c ON p.node_id = c.parent_node_id
+         SELECT p.id, p.parent FROM nodes p JOIN chain c ON p.id = c.parent
          WHERE p.node_kind = 'blocked_attempt')
        SELECT count(*) FROM chain`,
       )
       .pluck(),
     nodeWithoutState: db.prepare(
-      `SELECT n.node_id FROM nodes n WHERE n.session_id = ?
+      `SELECT n.node_id FROM nodes n WHERE n.id >= ? AND n.id < ?
          AND coalesce(${nodeStateField('kind')}, '') NOT IN ('pending', 'complete')
        LIMIT 1`,
     ),
@@ -532,21 +544,22 @@ function prepare(db: Database.Database) {
        LIMIT 1`,
     ),
     orphanNode: db.prepare(
-      `SELECT n.node_id, n.parent_node_id FROM nodes n LEFT JOIN nodes p ON p.node_id = n.parent_node_id
-       WHERE n.session_id = ? AND n.parent_node_id IS NOT NULL AND p.node_id IS NULL LIMIT 1`,
+      `SELECT n.node_id, ${PARENT_NODE_ID} AS parent_node_id FROM nodes n LEFT JOIN nodes p ON p.id = n.parent
+       WHERE n.id >= ? AND n.id < ? AND NOT ${PARENT_OK} LIMIT 1`,
     ),
     run: db.prepare('SELECT * FROM runs WHERE session_id = ?'),
     nodes: db.prepare(
-      `SELECT n.node_id, n.node_kind, n.parent_node_id, ${NODE_HASH} AS workflow_hash, ${NODE_STATE} AS state,
-              n.created_seq, n.created_at_ms
-       FROM nodes n WHERE n.session_id = ? ORDER BY n.created_seq`,
+      `SELECT ${NODE_COLUMNS}
+       FROM session_keys k JOIN nodes n ON n.id >= k.sk << 32 AND n.id < (k.sk + 1) << 32
+         LEFT JOIN nodes p ON p.id = n.parent
+       WHERE k.session_id = ? ORDER BY n.id`,
     ),
     // One statement with the key lookup; INDEXED BY because without statistics the planner would step the session's
     // rows instead of the partial index.
     edgeEvents: db.prepare(eventsOfKindSql('edge_created', 'events_edges')),
     outputEvents: db.prepare(eventsOfKindSql('output_appended', 'events_outputs')),
     skOfNode: db.prepare(
-      'SELECT k.sk, k.session_id FROM nodes n JOIN session_keys k ON k.session_id = n.session_id WHERE n.node_id = ?',
+      'SELECT k.sk, k.session_id FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 WHERE n.node_id = ?',
     ),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
@@ -554,8 +567,7 @@ function prepare(db: Database.Database) {
     eventData: db.prepare('SELECT kind, data FROM events WHERE id = ?'),
     nodeContext: db.prepare(
       `SELECT json_extract(e.data, '${dataPath('context')}') AS context FROM nodes n
-         JOIN session_keys k ON k.session_id = n.session_id
-         JOIN events e ON e.id = (k.sk << 32) | n.context_seq
+         JOIN events e ON e.id = ((n.id >> 32) << 32) | n.context_seq
        WHERE n.node_id = ?`,
     ),
     token: db.prepare('SELECT * FROM tokens WHERE token = ?'),
@@ -569,8 +581,7 @@ function prepare(db: Database.Database) {
        FROM tokens t JOIN sessions s ON s.session_id = t.session_id WHERE t.token = ?`,
     ),
     tokenFor: db.prepare(
-      `SELECT t.token FROM nodes n JOIN session_keys k ON k.session_id = n.session_id
-         JOIN token_records t ON t.node = (k.sk << 32) | n.created_seq
+      `SELECT t.token FROM nodes n JOIN token_records t ON t.node = n.id
        WHERE n.node_id = ? AND t.kind = ? AND t.attempt_id IS ? ORDER BY t.created_at_ms, t.token LIMIT 1`,
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),

@@ -68,10 +68,9 @@ export function createWriter(
    * Node seqs for the events of one append (schema 11): the nodes it creates, else the session's node rows (the
    * projection of every earlier `node_created`).
    */
-  const nodeSeqs = (sessionId: SessionId) => {
+  const nodeSeqs = (sk: number) => {
     const created = new Map<string, number>();
-    const seqOf: NodeSeqOf = (nodeId) =>
-      created.get(nodeId) ?? (q.nodeSeq.get(nodeId, sessionId) as number | undefined);
+    const seqOf: NodeSeqOf = (nodeId) => created.get(nodeId) ?? (q.nodeSeq.get(nodeId, sk) as number | undefined);
     return { seqOf, created };
   };
 
@@ -94,7 +93,7 @@ export function createWriter(
       if (events.length === 0) return [];
       let { sk, session } = sessionKey(sessionId);
       let seq = lastSeq(sk) + 1;
-      const nodes = nodeSeqs(sessionId);
+      const nodes = nodeSeqs(sk);
       const appended: SessionEvent[] = [];
       for (const event of events) {
         const hash = dedupeHash(event.dedupeKey);
@@ -121,7 +120,7 @@ export function createWriter(
       if (lastSeq(sk) !== -1) {
         throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
       }
-      const nodes = nodeSeqs(sessionId);
+      const nodes = nodeSeqs(sk);
       events.forEach((event, index) => {
         if (event.seq !== index || event.sessionId !== sessionId) {
           throw new Error(`Event ${index} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
@@ -176,7 +175,7 @@ function prepare(db: Database.Database) {
       `SELECT id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
        WHERE id >> 32 = ? AND dedupe_hash = ?`,
     ),
-    nodeSeq: db.prepare('SELECT created_seq FROM nodes WHERE node_id = ? AND session_id = ?').pluck(),
+    nodeSeq: db.prepare('SELECT id & 4294967295 FROM nodes WHERE node_id = ? AND id >> 32 = ?').pluck(),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     insertEvent: db.prepare(
       `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
@@ -184,8 +183,8 @@ function prepare(db: Database.Database) {
     ),
     nodeKey: db
       .prepare(
-        `SELECT (k.sk << 32) | n.created_seq FROM nodes n JOIN session_keys k ON k.session_id = n.session_id
-         WHERE n.node_id = ? AND n.session_id = ?`,
+        `SELECT n.id FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
+         WHERE n.node_id = ? AND k.session_id = ?`,
       )
       .pluck()
       .safeIntegers(),

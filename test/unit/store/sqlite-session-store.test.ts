@@ -42,14 +42,12 @@ function sqliteHarness(): StoreHarness {
     corrupt(sessionId: SessionId, how: Corruption) {
       raw((db) => {
         const sk = db.prepare('SELECT sk FROM session_keys WHERE session_id = ?').pluck().get(sessionId);
-        const nodes = db
-          .prepare('SELECT node_id FROM nodes WHERE session_id = ? ORDER BY created_seq')
-          .pluck()
-          .all(sessionId);
+        // Node rows are keyed by their node_created event's id, (sk << 32) | seq (schema 13).
+        const nodes = db.prepare('SELECT node_id FROM nodes WHERE id >> 32 = ? ORDER BY id').pluck().all(sk);
         if (how === 'seq_gap') db.prepare('DELETE FROM events WHERE id = (? << 32) | 3').run(sk);
         if (how === 'node_state') {
           // A node's state lives in its node_created event (schema 5): cut that event's JSON short.
-          const created = 'SELECT created_seq FROM nodes WHERE node_id = ?';
+          const created = 'SELECT id & 4294967295 FROM nodes WHERE node_id = ?';
           db.prepare(`UPDATE events SET data = substr(data, 1, 20) WHERE id = (? << 32) | (${created})`).run(
             sk,
             nodes[1],
@@ -62,7 +60,7 @@ function sqliteHarness(): StoreHarness {
           const to = dataPath('toNodeId');
           const edge = `UPDATE events SET data = json_set(data, '${to}', 'node_ghost')
             WHERE kind = 4 AND id >> 32 = ?
-              AND json_extract(data, '${to}') = (SELECT created_seq FROM nodes WHERE node_id = ?)`;
+              AND json_extract(data, '${to}') = (SELECT id & 4294967295 FROM nodes WHERE node_id = ?)`;
           db.prepare(edge).run(sk, nodes[4]);
         }
         if (how === 'missing_workflow') db.prepare('DELETE FROM workflows').run();
@@ -85,7 +83,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 12,
+      schemaVersion: 13,
     });
     store.close();
   });
@@ -96,7 +94,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(12);
+    expect(second.settings().schemaVersion).toBe(13);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -280,7 +278,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(12);
+    expect(store.settings().schemaVersion).toBe(13);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',

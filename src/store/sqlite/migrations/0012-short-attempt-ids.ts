@@ -7,8 +7,8 @@ import { packJson, unpackJson } from '../data-dictionary.js';
 
 export const version = 12;
 
-/** `token_records.attempt_id` as the view reads it. */
-const ATTEMPT_ID = `CASE WHEN substr(t.attempt_id, 1, 1) = '~' THEN substr(t.attempt_id, 2)
+/** `token_records.attempt_id` (of `t`) as the view reads it. */
+export const ATTEMPT_ID = `CASE WHEN substr(t.attempt_id, 1, 1) = '~' THEN substr(t.attempt_id, 2)
                          ELSE 'attempt_' || t.attempt_id END`;
 
 export const TOKENS_VIEW = `
