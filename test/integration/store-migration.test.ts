@@ -9,7 +9,7 @@ import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { SessionId } from '../../src/engine/events.js';
 import { EVENT_KINDS } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
-import { packJson, unpackJson } from '../../src/store/sqlite/data-dictionary.js';
+import { packJson, unpackJson, unpackString } from '../../src/store/sqlite/data-dictionary.js';
 import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
@@ -40,9 +40,22 @@ function downgradeToSchemaTwelve(db: Database.Database): void {
   db.pragma('user_version = 12');
 }
 
-/** A JSON replacer that writes packed attempt ids (`~a…`, schema 12) whole again. */
-function withAttemptPrefix(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && value.startsWith('~a') ? `attempt_${value.slice(2)}` : value;
+/** A JSON replacer that writes packed enum values (`~8`, schema 14) whole again. */
+function withEnumValues(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && /^~[0-9A-Z]$/.test(value) ? unpackString(value) : value;
+}
+
+/** A JSON replacer that also writes packed attempt ids (`~a…`, schema 12) whole again. */
+function withAttemptPrefix(key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.startsWith('~a') ? `attempt_${value.slice(2)}` : withEnumValues(key, value);
+}
+
+/** Rewrites a schema-14 database as schema 13 left it: enum values spelled out in event data. */
+function downgradeToSchemaThirteen(db: Database.Database): void {
+  const rows = db.prepare('SELECT id, data FROM events').safeIntegers().all() as { id: bigint; data: string }[];
+  const write = db.prepare('UPDATE events SET data = ? WHERE id = ?');
+  for (const row of rows) write.run(JSON.stringify(JSON.parse(row.data), withEnumValues), row.id);
+  db.pragma('user_version = 13');
 }
 
 /** Rewrites a schema-12 database as schema 11 left it: attempt ids with their prefix in event data and token rows. */
@@ -190,6 +203,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaThirteen(db);
       downgradeToSchemaTwelve(db);
       downgradeToSchemaEleven(db);
       downgradeToSchemaTen(db);
@@ -282,7 +296,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(13);
+    expect(store.settings().schemaVersion).toBe(14);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -328,7 +342,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 13 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys)', () => {
+describe('SQLite schema migrations 6 to 14 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys, enum values)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -345,6 +359,7 @@ describe('SQLite schema migrations 6 to 13 (event keys, search index, packed dat
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaThirteen(db);
       downgradeToSchemaTwelve(db);
       downgradeToSchemaEleven(db);
       downgradeToSchemaTen(db);
@@ -358,7 +373,7 @@ describe('SQLite schema migrations 6 to 13 (event keys, search index, packed dat
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(13);
+    expect(store.settings().schemaVersion).toBe(14);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -373,6 +388,7 @@ describe('SQLite schema migrations 6 to 13 (event keys, search index, packed dat
     expect(rawEventData(path).filter((data) => data.includes('node_')).length).toBe(nodeCount(path));
     expect(rawEventData(path).some((data) => /"[ab]":\d+/.test(data))).toBe(true);
     expect(rawEventData(path).some((data) => data.includes('"attempt_'))).toBe(false);
+    expect(rawEventData(path).some((data) => data.includes('"advance'))).toBe(false);
     const rebuilt = openSqliteSessionStore({ path });
     expect(rebuilt.rebuildProjections().ok).toBe(true);
     rebuilt.close();

@@ -5,7 +5,8 @@
 // letters, never integer-like keys that JavaScript would move to the front.
 // - a key in DATA_KEYS becomes its code; a user key that is itself one letter, or starts with `~`, gets a `~` prefix;
 // - a string of 16+ lowercase hex digits (even length) becomes `~h` + base64url, one starting with `attempt_` becomes
-//   `~a` + the rest (schema 12); a string starting with `~` gets a `~` prefix.
+//   `~a` + the rest (schema 12), a value in DATA_VALUES becomes `~` + its code (schema 14); a string starting with `~`
+//   gets a `~` prefix.
 
 /**
  * Append-only: a key's code is the letter at its index in CODE_LETTERS. `nodeId` and `state` stay spelled out, so a
@@ -65,9 +66,47 @@ const DATA_KEYS = [
 ] as const;
 const CODE_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
+/**
+ * Append-only: the values of the §10 event enums (node and edge kinds, causes, outcomes, channels, trace entry kinds,
+ * engine state kinds), each packed as `~` + the character at its index in VALUE_LETTERS (schema 14).
+ */
+const DATA_VALUES = [
+  'step',
+  'blocked_attempt',
+  'checkpoint',
+  'gate_checkpoint',
+  'advance',
+  'fork',
+  'retry',
+  'gate',
+  'advanced',
+  'blocked',
+  'gated',
+  'notes',
+  'artifact',
+  'initial',
+  'agent_delta',
+  'selected_step',
+  'skipped_step',
+  'entered_loop',
+  'iteration_started',
+  'exited_loop',
+  'fork_detected',
+  'pending',
+  'complete',
+] as const;
+const VALUE_LETTERS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const VALUE_CODE_OF = new Map<string, string>(DATA_VALUES.map((value, i) => [value, `~${VALUE_LETTERS[i]!}`]));
+const VALUE_OF = new Map<string, string>(DATA_VALUES.map((value, i) => [`~${VALUE_LETTERS[i]!}`, value]));
+
 const CODE_OF = new Map<string, string>(DATA_KEYS.map((key, i) => [key, CODE_LETTERS[i]!]));
 const KEY_OF = new Map<string, string>(DATA_KEYS.map((key, i) => [CODE_LETTERS[i]!, key]));
 const HEX = /^(?:[0-9a-f]{2}){8,}$/;
+
+/** A packed enum value as a SQL string literal, for comparing with a field that SQL reads from packed data. */
+export function dataValue(value: (typeof DATA_VALUES)[number]): string {
+  return `'${VALUE_CODE_OF.get(value)!}'`;
+}
 
 /** A field name of the §10 event data that SQL may reach. */
 export type DataKey = (typeof DATA_KEYS)[number] | 'nodeId' | 'state';
@@ -100,11 +139,15 @@ export function unpackString(value: string): string {
   if (value[1] === '~') return value.slice(1);
   if (value[1] === 'a') return `attempt_${value.slice(2)}`;
   if (value[1] === 'h') return Buffer.from(value.slice(2), 'base64url').toString('hex');
+  const known = value.length === 2 ? VALUE_OF.get(value) : undefined;
+  if (known !== undefined) return known;
   throw new Error(`packed event data holds an unknown string form ${JSON.stringify(value.slice(0, 8))}`);
 }
 
 function packString(value: string): string {
   if (value[0] === '~') return `~${value}`;
+  const known = VALUE_CODE_OF.get(value);
+  if (known !== undefined) return known;
   if (value.startsWith('attempt_')) return `~a${value.slice(8)}`;
   if (value.length >= 16 && HEX.test(value)) return `~h${Buffer.from(value, 'hex').toString('base64url')}`;
   return value;

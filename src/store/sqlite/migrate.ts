@@ -17,6 +17,7 @@ import * as sessionLocalDedupeIndex from './migrations/0010-session-local-dedupe
 import * as nodeReferences from './migrations/0011-node-references.js';
 import * as shortAttemptIds from './migrations/0012-short-attempt-ids.js';
 import * as nodeKeys from './migrations/0013-node-keys.js';
+import * as packedEnumValues from './migrations/0014-packed-enum-values.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   nodeReferences,
   shortAttemptIds,
   nodeKeys,
+  packedEnumValues,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/events.js';
 import { firstLine, titleFromContext } from '../session-title.js';
-import { dataPath, unpackJson } from './data-dictionary.js';
+import { dataPath, dataValue, unpackJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
 
 /** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
@@ -195,7 +195,8 @@ function prepare(db: Database.Database) {
     earliestNotes: db.prepare(
       `SELECT e.data FROM session_keys k JOIN events e
          ON e.kind = ${kindCode('output_appended')} AND e.id >= k.sk << 32 AND e.id < (k.sk + 1) << 32
-       WHERE k.session_id = ? AND json_extract(e.data, '${dataPath('channel')}') = 'notes' ORDER BY e.id LIMIT 1`,
+       WHERE k.session_id = ? AND json_extract(e.data, '${dataPath('channel')}') = ${dataValue('notes')}
+       ORDER BY e.id LIMIT 1`,
     ),
     upsertContext: db.prepare(
       `INSERT INTO contexts (node_id, session_id, seq) VALUES (?, ?, ?)

@@ -18,7 +18,7 @@ import type {
   StoredNode,
   UnhealthyReason,
 } from '../session-store.js';
-import { dataPath, unpackJson, unpackString } from './data-dictionary.js';
+import { dataPath, dataValue, unpackJson, unpackString } from './data-dictionary.js';
 import {
   decodeEvent,
   eventKey,
@@ -422,6 +422,9 @@ function nodeStateField(field: 'kind' | 'pendingStepId'): string {
      AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
 }
 
+/** The packed engine state kinds a valid node state has (schema 14). */
+const ENGINE_STATE_KINDS = `${dataValue('pending')}, ${dataValue('complete')}`;
+
 /** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
 const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = k.session_id), '')`;
 
@@ -516,7 +519,7 @@ function prepare(db: Database.Database) {
     healthHead: db.prepare(headSql('s.session_id, s.last_seq, s.node_count, s.edge_count')),
     node: db.prepare(
       `SELECT ${NODE_COLUMNS}, k.session_id, n.advance_children,
-              coalesce(${nodeStateField('kind')}, '') IN ('pending', 'complete') AS state_ok, ${PARENT_OK} AS parent_ok
+              coalesce(${nodeStateField('kind')}, '') IN (${ENGINE_STATE_KINDS}) AS state_ok, ${PARENT_OK} AS parent_ok
        FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent
        WHERE n.node_id = ?`,
     ),
@@ -532,7 +535,7 @@ function prepare(db: Database.Database) {
       .pluck(),
     nodeWithoutState: db.prepare(
       `SELECT n.node_id FROM nodes n WHERE n.id >= ? AND n.id < ?
-         AND coalesce(${nodeStateField('kind')}, '') NOT IN ('pending', 'complete')
+         AND coalesce(${nodeStateField('kind')}, '') NOT IN (${ENGINE_STATE_KINDS})
        LIMIT 1`,
     ),
     // An edge names each node by the seq of its node_created event (schema 11), which the session's node rows hold, or

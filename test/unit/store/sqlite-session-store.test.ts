@@ -83,7 +83,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 13,
+      schemaVersion: 14,
     });
     store.close();
   });
@@ -94,7 +94,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(13);
+    expect(second.settings().schemaVersion).toBe(14);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -129,7 +129,8 @@ describe('SQLite event data packing (schema 8)', () => {
     const context = JSON.parse(
       `{"10":"ten","a":"~","~b":"~~c","kind":"${'0f'.repeat(16)}","__proto__":{"state":"ABCDEF0123456789"},` +
         `"nodeId":"${'ab'.repeat(7)}","digest":"${'a'.repeat(17)}","nested":[{"fromNodeId":"~h"}],` +
-        `"attempts":["attempt_","attempt_~x","~attempt_y","~ax","attempt"]}`,
+        `"attempts":["attempt_","attempt_~x","~attempt_y","~ax","attempt"],` +
+        `"enums":["pending","advance","~0","~Z","~","step ","Pending"]}`,
     );
     const appended = store.transaction(s.sessionId, (tx) =>
       tx.appendEvents(s.sessionId, [
@@ -278,7 +279,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(13);
+    expect(store.settings().schemaVersion).toBe(14);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',
