@@ -11,7 +11,7 @@ import { EVENT_KINDS } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
 import { packJson, unpackJson, unpackString } from '../../src/store/sqlite/data-dictionary.js';
 import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
-import { dedupeHash } from '../../src/store/sqlite/migrate.js';
+import { dedupeHash, dedupeHash48 } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0009-token-records.js';
 import { TOKENS_VIEW as SCHEMA_12_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0012-short-attempt-ids.js';
@@ -48,6 +48,13 @@ function withEnumValues(_key: string, value: unknown): unknown {
 /** A JSON replacer that also writes packed attempt ids (`~a…`, schema 12) whole again. */
 function withAttemptPrefix(key: string, value: unknown): unknown {
   return typeof value === 'string' && value.startsWith('~a') ? `attempt_${value.slice(2)}` : withEnumValues(key, value);
+}
+
+/** Rewrites a schema-15 database as schema 14 left it: 48-bit dedupe hashes (of the session's logged events). */
+function downgradeToSchemaFourteen(db: Database.Database, events: readonly { seq: number; dedupeKey: string }[]): void {
+  const write = db.prepare('UPDATE events SET dedupe_hash = ? WHERE id = (SELECT sk FROM session_keys) << 32 | ?');
+  for (const e of events) write.run(dedupeHash48(e.dedupeKey), e.seq);
+  db.pragma('user_version = 14');
 }
 
 /** Rewrites a schema-14 database as schema 13 left it: enum values spelled out in event data. */
@@ -203,6 +210,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaFourteen(db, events);
       downgradeToSchemaThirteen(db);
       downgradeToSchemaTwelve(db);
       downgradeToSchemaEleven(db);
@@ -265,7 +273,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
           e.runId ?? null,
           e.nodeId ?? null,
           e.dedupeKey,
-          dedupeHash(e.dedupeKey),
+          dedupeHash48(e.dedupeKey),
           e.atMs,
           JSON.stringify(e.data),
         );
@@ -296,7 +304,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(14);
+    expect(store.settings().schemaVersion).toBe(15);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -342,7 +350,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 14 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys, enum values)', () => {
+describe('SQLite schema migrations 6 to 15 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys, enum values, dedupe hash)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -356,9 +364,11 @@ describe('SQLite schema migrations 6 to 14 (event keys, search index, packed dat
     first.app.close();
     const sessionId = onlySessionId(path);
     const before = readThroughStore(path, sessionId);
+    const events = JSON.parse(before.eventsJson) as { seq: number; dedupeKey: string }[];
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaFourteen(db, events);
       downgradeToSchemaThirteen(db);
       downgradeToSchemaTwelve(db);
       downgradeToSchemaEleven(db);
@@ -373,7 +383,7 @@ describe('SQLite schema migrations 6 to 14 (event keys, search index, packed dat
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(14);
+    expect(store.settings().schemaVersion).toBe(15);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -389,6 +399,7 @@ describe('SQLite schema migrations 6 to 14 (event keys, search index, packed dat
     expect(rawEventData(path).some((data) => /"[ab]":\d+/.test(data))).toBe(true);
     expect(rawEventData(path).some((data) => data.includes('"attempt_'))).toBe(false);
     expect(rawEventData(path).some((data) => data.includes('"advance'))).toBe(false);
+    expect(rawDedupeHashes(path)).toEqual(events.map((e) => dedupeHash(e.dedupeKey)));
     const rebuilt = openSqliteSessionStore({ path });
     expect(rebuilt.rebuildProjections().ok).toBe(true);
     rebuilt.close();
@@ -465,6 +476,15 @@ function rawEventData(path: string): string[] {
   const db = new Database(path, { readonly: true });
   try {
     return db.prepare('SELECT data FROM events').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+function rawDedupeHashes(path: string): number[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT dedupe_hash FROM events ORDER BY id').pluck().all() as number[];
   } finally {
     db.close();
   }

@@ -18,6 +18,7 @@ import * as nodeReferences from './migrations/0011-node-references.js';
 import * as shortAttemptIds from './migrations/0012-short-attempt-ids.js';
 import * as nodeKeys from './migrations/0013-node-keys.js';
 import * as packedEnumValues from './migrations/0014-packed-enum-values.js';
+import * as shortDedupeHash from './migrations/0015-short-dedupe-hash.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -40,13 +41,14 @@ export const MIGRATIONS: readonly Migration[] = [
   shortAttemptIds,
   nodeKeys,
   packedEnumValues,
+  shortDedupeHash,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** Brings the database up to SCHEMA_VERSION. Throws if the file is newer than this code. */
 export function migrate(db: Database.Database): void {
-  db.function('workrail_dedupe_hash', { deterministic: true }, (key) => dedupeHash(String(key)));
+  db.function('workrail_dedupe_hash', { deterministic: true }, (key) => dedupeHash48(String(key)));
   const current = userVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema version ${current} is newer than this WorkRail (${SCHEMA_VERSION}); upgrade`);
@@ -66,7 +68,15 @@ export function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** 48 bits of the SHA-256 of an event's dedupe key: what `events_by_dedupe` indexes (migration 2). */
+/**
+ * The first 24 bits of the SHA-256 of an event's dedupe key, as a signed integer (3 bytes in a row): what
+ * `events_by_dedupe` indexes next to the session (migrations 10 and 15).
+ */
 export function dedupeHash(dedupeKey: string): number {
+  return createHash('sha256').update(dedupeKey).digest().readIntBE(0, 3);
+}
+
+/** The 48-bit hash schemas 2 to 14 stored (migration 2 computes it; migration 15 keeps its first 24 bits). */
+export function dedupeHash48(dedupeKey: string): number {
   return createHash('sha256').update(dedupeKey).digest().readUIntBE(0, 6);
 }
