@@ -26,7 +26,14 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [requireOnFirstUse('better-sqlite3')],
+  plugins: [
+    requireOnFirstUse('better-sqlite3'),
+    // The SDK's server imports these at start for features the start never uses (elicitation checks, zod-to-JSON
+    // conversion of tool schemas: tools/list is precomputed); src/mcp/server-base.ts defers the validator.
+    requireOnFirstUse('ajv', ['Ajv']),
+    requireOnFirstUse('ajv-formats'),
+    requireOnFirstUse('zod-to-json-schema', ['zodToJsonSchema']),
+  ],
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
@@ -35,24 +42,27 @@ const { listTools } = await import('../dist/mcp/server.js');
 writeFileSync(`${OUT_DIR}/tool-list.json`, `${JSON.stringify(await listTools())}\n`);
 
 /**
- * Replaces `import X from '<name>'` with a stand-in that requires the package the first time X is constructed,
- * called or read (`new X()`, `X.SomeError`), so that the package is left external and loaded only when used.
+ * Replaces `import X from '<name>'` (and `import { N } from '<name>'` for each of `named`) with a stand-in that
+ * requires the package the first time X is constructed, called or read (`new X()`, `X.SomeError`), so that the
+ * package is left external and loaded only when used.
  */
-function requireOnFirstUse(name) {
-  const namespace = 'require-on-first-use';
+function requireOnFirstUse(name, named = []) {
+  const namespace = `require-on-first-use`;
+  const standIn = (pick) => `new Proxy(function standIn() {}, {
+  construct: (_, args) => Reflect.construct(${pick}, args),
+  apply: (_, self, args) => Reflect.apply(${pick}, self, args),
+  get: (_, key) => ${pick}[key],
+})`;
   return {
-    name: namespace,
+    name: `${namespace}:${name}`,
     setup(build) {
       build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace }));
-      build.onLoad({ filter: /.*/, namespace }, () => ({
+      build.onLoad({ filter: new RegExp(`^${name}$`), namespace }, () => ({
         contents: `import { createRequire } from 'node:module';
 let loaded;
 const load = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(name)}));
-export default new Proxy(function standIn() {}, {
-  construct: (_, args) => Reflect.construct(load(), args),
-  apply: (_, self, args) => Reflect.apply(load(), self, args),
-  get: (_, key) => load()[key],
-});
+export default ${standIn('load()')};
+${named.map((key) => `export const ${key} = ${standIn(`load().${key}`)};`).join('\n')}
 `,
         loader: 'js',
       }));

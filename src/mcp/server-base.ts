@@ -5,12 +5,10 @@
 // Imports nothing from app/ or tools/: keep it that way, or the deferred server loads everything on start again.
 import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  ListToolsRequestSchema,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { TAG_CATALOG } from '../workflow/tags.js';
 
 /** Answers one tools/call: the tool's result, or a result flagged isError (see call-tool.ts). */
@@ -21,9 +19,26 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 const INSTRUCTIONS =
   'WorkRail serves workflows one step at a time. Find one with list_workflows, start it with start_workflow, and follow the text of each response. Recover earlier work with resume_session.';
 
+/**
+ * The SDK builds an Ajv instance for every server, to check elicitation answers WorkRail never asks for; this one
+ * builds it on first use, so that a new process does not load Ajv to start (the bundle requires it lazily).
+ */
+function lazyValidator(): jsonSchemaValidator {
+  let ajv: AjvJsonSchemaValidator | undefined;
+  return {
+    getValidator(schema) {
+      ajv ??= new AjvJsonSchemaValidator();
+      return ajv.getValidator(schema);
+    },
+  };
+}
+
 /** A server with WorkRail's identity and the tags resource, and no tools yet. */
 export function createBaseServer(): McpServer {
-  const server = new McpServer({ name: 'workrail', version }, { instructions: INSTRUCTIONS });
+  const server = new McpServer(
+    { name: 'workrail', version },
+    { instructions: INSTRUCTIONS, jsonSchemaValidator: lazyValidator() },
+  );
   server.registerResource(
     'tags',
     'workrail://tags',
