@@ -69,7 +69,6 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     return compiled;
   };
 
-  /** The checks whose cost does not grow with the graph: log sequence, row counts, pinned workflow. */
   /** The session's key row and the id range of its events; null for a session without events. */
   const keyOf = (
     sessionId: SessionId,
@@ -128,28 +127,55 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     return undefined;
   };
 
-  /** The cheap checks; `full`: with the whole session row (for toHead). */
-  const checkHead = (sessionId: SessionId, key = keyOf(sessionId), full = true): HeadCheck => {
+  /**
+   * Sessions whose counts this connection has checked since any other connection last committed (`PRAGMA
+   * data_version` unchanged). This connection only appends events with the next seq and keeps the node and edge
+   * counts in the same transaction, so its own writes leave a checked session's counts right; a change from anywhere
+   * else (another process, a tool editing the file) clears the set and the next load counts again.
+   */
+  const counted = { version: -1, sessions: new Set<number>() };
+  const countedSessions = (): Set<number> => {
+    const version = q.dataVersion.get() as number;
+    if (version !== counted.version) {
+      counted.version = version;
+      counted.sessions.clear();
+    }
+    return counted.sessions;
+  };
+
+  /**
+   * The checks that do not read the graph: event sequence, row counts, pinned workflow. `full`: with the whole session
+   * row (for toHead). `recount`: count the events, nodes and edges even when this connection has counted them already
+   * (loadSession, checkHealth); without it a counted session gets only the index probes (first seq 0, none after
+   * last_seq, the workflow pinned), so loadNode stays independent of the session's length.
+   */
+  const checkHead = (sessionId: SessionId, key = keyOf(sessionId), full = true, recount = true): HeadCheck => {
     const [lo, hi] = key?.range ?? [0n, 0n];
-    const head = (full ? q.head : q.healthHead).get({ sessionId, sk: key?.sk ?? -1, lo, hi }) as HeadRow;
+    const sk = key?.sk ?? -1;
+    const probesOnly = !recount && key !== null && countedSessions().has(sk);
+    const statement = probesOnly ? q.probedHead : full ? q.head : q.healthHead;
+    const head = statement.get({ sessionId, sk, lo, hi }) as HeadRow;
     if (head.n_events === 0 && head.session_id === null) return { kind: 'not_found' };
     if (head.session_id === null) return unhealthy('corrupt_record', 'The session has events but no session record.');
     const row = head as SessionRow;
-    if (head.lo_seq !== 0 || head.hi_seq !== head.n_events - 1 || head.hi_seq !== row.last_seq) {
+    // Probes only: the count this connection checked, grown by its own appends.
+    const events = head.n_events ?? row.last_seq + 1;
+    if (head.lo_seq !== 0 || head.hi_seq !== events - 1 || head.hi_seq !== row.last_seq) {
       return unhealthy(
         'event_sequence_broken',
-        `Expected events 0..${row.last_seq} without gaps; found ${head.n_events} events numbered ${head.lo_seq}..${head.hi_seq}.`,
+        `Expected events 0..${row.last_seq} without gaps; found ${events} events numbered ${head.lo_seq}..${head.hi_seq}.`,
       );
     }
-    if (head.nodes_found !== row.node_count) {
+    if (!probesOnly && head.nodes_found !== row.node_count) {
       return unhealthy('missing_node_state', `Expected ${row.node_count} nodes; found ${head.nodes_found}.`);
     }
-    if (head.edges_found !== row.edge_count) {
+    if (!probesOnly && head.edges_found !== row.edge_count) {
       return unhealthy('dangling_edge', `Expected ${row.edge_count} edges; found ${head.edges_found}.`);
     }
     if (head.unpinned_hash !== null) {
       return unhealthy('missing_pinned_workflow', `Pinned workflow ${head.unpinned_hash} is missing.`);
     }
+    if (!probesOnly && key !== null) countedSessions().add(sk);
     return { kind: 'ok', row };
   };
 
@@ -208,7 +234,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   const loadNode = (sessionId: SessionId, nodeId: NodeId): LoadNodeResult => {
-    const head = checkHead(sessionId);
+    const head = checkHead(sessionId, keyOf(sessionId), true, false);
     if (head.kind === 'not_found') return { kind: 'not_found', missing: 'session' };
     if (head.kind !== 'ok') return head;
     const row = q.node.get(nodeId) as PositionRow | undefined;
@@ -371,11 +397,12 @@ type HeadCheck =
 /** The session row (all NULL when it is missing) and what the cheap checks compare it with. */
 interface HeadRow extends Omit<SessionRow, 'session_id'> {
   session_id: SessionId | null;
-  n_events: number;
+  /** The counts are NULL when only the probes ran (headSql). */
+  n_events: number | null;
   lo_seq: number | null;
   hi_seq: number | null;
-  nodes_found: number;
-  edges_found: number;
+  nodes_found: number | null;
+  edges_found: number | null;
   unpinned_hash: string | null;
 }
 
@@ -494,16 +521,21 @@ function nodeRefSql(field: 'fromNodeId' | 'toNodeId'): string {
     ELSE e.data ->> '${path}' END`;
 }
 
-/** The session row (these `columns` of it) and what the cheap §9 checks compare it with, in one statement. */
-function headSql(columns: string): string {
+/**
+ * The session row (these `columns` of it) and what the cheap §9 checks compare it with, in one statement. Without
+ * `counts` only the index probes: the counts are NULL.
+ */
+function headSql(columns: string, counts = true): string {
   // The event count reads the session's part of the dedupe index (migration 10), whose entries are far smaller than
-  // rows; the first and last seq are two probes (an aggregate min/max would visit every row a second time).
+  // rows; the first and last seq are two probes (an aggregate min/max would visit every row a second time). The
+  // three counts grow with the session; the probes do not.
+  const count = (sql: string) => (counts ? `(${sql})` : 'NULL');
   return `SELECT ${columns},
-      (SELECT count(*) FROM events WHERE id >> 32 = @sk) AS n_events,
+      ${count('SELECT count(*) FROM events WHERE id >> 32 = @sk')} AS n_events,
       (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id LIMIT 1) AS lo_seq,
       (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id DESC LIMIT 1) AS hi_seq,
-      (SELECT count(*) FROM nodes WHERE id >= @lo AND id < @hi) AS nodes_found,
-      (SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi) AS edges_found,
+      ${count('SELECT count(*) FROM nodes WHERE id >= @lo AND id < @hi')} AS nodes_found,
+      ${count(`SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi`)} AS edges_found,
       (SELECT r.workflow_hash FROM runs r WHERE r.session_id = @sessionId
          AND NOT EXISTS (SELECT 1 FROM workflows w WHERE w.workflow_hash = r.workflow_hash) LIMIT 1) AS unpinned_hash
     FROM (SELECT 1) LEFT JOIN sessions s ON s.session_id = @sessionId`;
@@ -517,6 +549,9 @@ function prepare(db: Database.Database) {
     head: db.prepare(headSql('s.*')),
     // checkHealth needs only what the checks compare.
     healthHead: db.prepare(headSql('s.session_id, s.last_seq, s.node_count, s.edge_count')),
+    // loadNode on a session this connection has counted (checkHead).
+    probedHead: db.prepare(headSql('s.*', false)),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     node: db.prepare(
       `SELECT ${NODE_COLUMNS}, k.session_id, n.advance_children,
               coalesce(${nodeStateField('kind')}, '') IN (${ENGINE_STATE_KINDS}) AS state_ok, ${PARENT_OK} AS parent_ok
