@@ -303,6 +303,21 @@ export function describeSessionStoreContract(name: string, factory: () => StoreH
         const result = store.read((r) => r.loadNode(s.sessionId, s.node(how === 'deleted_node' ? 'n2' : 'n1')));
         expect(result.kind === 'unhealthy' && result.health.kind).toBe(kind);
       });
+
+      it.each([
+        ['seq_gap', 'event_sequence_broken'],
+        ['deleted_node', 'missing_node_state'],
+      ] as const)('reports a %s made by another connection after an earlier healthy load (%s)', (how, kind) => {
+        const s = recordRealisticSession(store, 1, 10_000);
+        const node = s.node(how === 'deleted_node' ? 'n2' : 'n1');
+        expect(store.read((r) => r.loadNode(s.sessionId, node)).kind).toBe('ok');
+        expect(inTx((tx) => tx.loadNode(s.sessionId, node)).kind).toBe('ok');
+        h.corrupt(s.sessionId, how);
+        const read = store.read((r) => r.loadNode(s.sessionId, node));
+        expect(read.kind === 'unhealthy' && read.health.kind).toBe(kind);
+        const inWrite = inTx((tx) => tx.loadNode(s.sessionId, node));
+        expect(inWrite.kind === 'unhealthy' && inWrite.health.kind).toBe(kind);
+      });
     });
 
     describe('contexts (§6.4)', () => {
