@@ -15,6 +15,7 @@ import { dedupeHash, dedupeHash48 } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0009-token-records.js';
 import { TOKENS_VIEW as SCHEMA_12_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0012-short-attempt-ids.js';
+import { TOKENS_VIEW as SCHEMA_13_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0013-node-keys.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
@@ -48,6 +49,23 @@ function withEnumValues(_key: string, value: unknown): unknown {
 /** A JSON replacer that also writes packed attempt ids (`~a…`, schema 12) whole again. */
 function withAttemptPrefix(key: string, value: unknown): unknown {
   return typeof value === 'string' && value.startsWith('~a') ? `attempt_${value.slice(2)}` : withEnumValues(key, value);
+}
+
+/** Rewrites a schema-16 database as schema 15 left it: every token row with its creation time. */
+function downgradeToSchemaFifteen(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE token_records_v15 (
+      token TEXT PRIMARY KEY, kind INTEGER NOT NULL, node INTEGER NOT NULL, attempt_id TEXT, run_id TEXT,
+      workflow_hash TEXT, created_at_ms INTEGER NOT NULL, node_id TEXT) WITHOUT ROWID;
+    INSERT INTO token_records_v15
+      SELECT t.token, t.kind, t.node, t.attempt_id, t.run_id, t.workflow_hash, v.created_at_ms, t.node_id
+      FROM token_records t JOIN tokens v USING (token);
+    DROP VIEW tokens;
+    DROP TABLE token_records;
+    ALTER TABLE token_records_v15 RENAME TO token_records;
+    CREATE INDEX token_records_by_node ON token_records (node, kind);
+    ${SCHEMA_13_TOKENS_VIEW}`);
+  db.pragma('user_version = 15');
 }
 
 /** Rewrites a schema-15 database as schema 14 left it: 48-bit dedupe hashes (of the session's logged events). */
@@ -210,6 +228,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaFifteen(db);
       downgradeToSchemaFourteen(db, events);
       downgradeToSchemaThirteen(db);
       downgradeToSchemaTwelve(db);
@@ -304,7 +323,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(15);
+    expect(store.settings().schemaVersion).toBe(16);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -350,7 +369,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
   });
 });
 
-describe('SQLite schema migrations 6 to 15 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys, enum values, dedupe hash)', () => {
+describe('SQLite schema migrations 6 to 16 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys, enum values, dedupe hash, token times)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
     const ws = workspaceWith(LOOP_WORKFLOW);
     const first = testApp();
@@ -368,6 +387,7 @@ describe('SQLite schema migrations 6 to 15 (event keys, search index, packed dat
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaFifteen(db);
       downgradeToSchemaFourteen(db, events);
       downgradeToSchemaThirteen(db);
       downgradeToSchemaTwelve(db);
@@ -383,7 +403,7 @@ describe('SQLite schema migrations 6 to 15 (event keys, search index, packed dat
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(15);
+    expect(store.settings().schemaVersion).toBe(16);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
@@ -400,6 +420,8 @@ describe('SQLite schema migrations 6 to 15 (event keys, search index, packed dat
     expect(rawEventData(path).some((data) => data.includes('"attempt_'))).toBe(false);
     expect(rawEventData(path).some((data) => data.includes('"advance'))).toBe(false);
     expect(rawDedupeHashes(path)).toEqual(events.map((e) => dedupeHash(e.dedupeKey)));
+    // Tokens minted with their node leave their time to the node's event.
+    expect(rowsOf(path, 'SELECT created_at_ms FROM token_records WHERE created_at_ms IS NOT NULL')).toEqual([]);
     const rebuilt = openSqliteSessionStore({ path });
     expect(rebuilt.rebuildProjections().ok).toBe(true);
     rebuilt.close();

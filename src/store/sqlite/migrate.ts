@@ -19,6 +19,7 @@ import * as shortAttemptIds from './migrations/0012-short-attempt-ids.js';
 import * as nodeKeys from './migrations/0013-node-keys.js';
 import * as packedEnumValues from './migrations/0014-packed-enum-values.js';
 import * as shortDedupeHash from './migrations/0015-short-dedupe-hash.js';
+import * as tokenTimes from './migrations/0016-token-times.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   nodeKeys,
   packedEnumValues,
   shortDedupeHash,
+  tokenTimes,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -612,7 +612,7 @@ function prepare(db: Database.Database) {
     // The view's columns over the session's node range of `token_records_by_node`.
     sessionTokens: db.prepare(
       `SELECT v.* FROM token_records t JOIN tokens v ON v.token = t.token
-       WHERE t.node >= ? AND t.node < ? ORDER BY t.created_at_ms, t.token`,
+       WHERE t.node >= ? AND t.node < ? ORDER BY v.created_at_ms, t.token`,
     ),
     locateToken: db.prepare(
       `SELECT t.session_id AS sessionId, s.workspace_path AS workspacePath
@@ -620,7 +620,8 @@ function prepare(db: Database.Database) {
     ),
     tokenFor: db.prepare(
       `SELECT t.token FROM nodes n JOIN token_records t ON t.node = n.id
-       WHERE n.node_id = ? AND t.kind = ? AND t.attempt_id IS ? ORDER BY t.created_at_ms, t.token LIMIT 1`,
+       WHERE n.node_id = ? AND t.kind = ? AND t.attempt_id IS ?
+       ORDER BY coalesce(t.created_at_ms, n.created_at_ms), t.token LIMIT 1`,
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     events: db.prepare(`SELECT ${eventColumns} FROM events WHERE ${inRange} ORDER BY id`),

@@ -52,8 +52,9 @@ export function createWriter(
   const lastSeq = (sk: number): number => (q.lastSeq.get(...sessionRange(sk)) as number | undefined) ?? -1;
 
   /** Points the tokens minted for a node before it existed at its `node_created` event (migration 9). */
-  const claimTokens = (sk: number, nodeId: string, seq: number) => {
-    q.claimTokens.run(eventKey(sk, seq), eventKey(sk, UNHELD_NODE_SEQ), nodeId);
+  /** A token minted at the node's creation time leaves it out (migration 16). */
+  const claimTokens = (sk: number, nodeId: string, seq: number, atMs: number) => {
+    q.claimTokens.run(eventKey(sk, seq), atMs, eventKey(sk, UNHELD_NODE_SEQ), nodeId);
   };
 
   /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
@@ -108,7 +109,7 @@ export function createWriter(
         projector.apply(stored, insertEvent(sk, session, stored, nodes.seqOf, hash));
         if (stored.kind === 'node_created') {
           nodes.created.set(stored.data.nodeId, seq);
-          claimTokens(sk, stored.data.nodeId, seq);
+          claimTokens(sk, stored.data.nodeId, seq, stored.atMs);
         }
         appended.push(stored);
         seq += 1;
@@ -132,7 +133,7 @@ export function createWriter(
         projector.apply(event, insertEvent(sk, session, event, nodes.seqOf));
         if (event.kind === 'node_created') {
           nodes.created.set(event.data.nodeId, event.seq);
-          claimTokens(sk, event.data.nodeId, event.seq);
+          claimTokens(sk, event.data.nodeId, event.seq, event.atMs);
         }
       });
     },
@@ -142,17 +143,17 @@ export function createWriter(
     },
     insertToken(r) {
       // A token row names its node by the node's event id and leaves out the session's run and its workflow hash
-      // (migration 9).
+      // (migration 9), and its creation time when it is the node's (migration 16; node rows hold their event's time).
       const { sk, session } = sessionKey(r.sessionId);
-      const node = q.nodeKey.get(r.nodeId, r.sessionId) as bigint | undefined;
+      const node = q.nodeKey.get(r.nodeId, r.sessionId) as { id: bigint; created_at_ms: bigint } | undefined;
       q.insertToken.run(
         r.token,
         TOKEN_KIND_CODES[r.kind],
-        node ?? eventKey(sk, UNHELD_NODE_SEQ),
+        node?.id ?? eventKey(sk, UNHELD_NODE_SEQ),
         r.attemptId === null ? null : packAttemptId(r.attemptId),
         session.runId === r.runId ? null : r.runId,
         session.workflowHash === r.workflowHash ? null : r.workflowHash,
-        r.createdAtMs,
+        node !== undefined && Number(node.created_at_ms) === r.createdAtMs ? null : r.createdAtMs,
         node === undefined ? r.nodeId : null,
       );
     },
@@ -183,15 +184,17 @@ function prepare(db: Database.Database) {
     ),
     nodeKey: db
       .prepare(
-        `SELECT n.id FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
+        `SELECT n.id, n.created_at_ms FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
          WHERE n.node_id = ? AND k.session_id = ?`,
       )
-      .pluck()
       .safeIntegers(),
     pinWorkflow: db.prepare(
       'INSERT INTO workflows (workflow_hash, workflow_id, compiled) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
-    claimTokens: db.prepare('UPDATE token_records SET node = ?, node_id = NULL WHERE node = ? AND node_id = ?'),
+    claimTokens: db.prepare(
+      `UPDATE token_records SET node = ?, node_id = NULL, created_at_ms = nullif(created_at_ms, ?)
+       WHERE node = ? AND node_id = ?`,
+    ),
     insertToken: db.prepare(
       `INSERT INTO token_records (token, kind, node, attempt_id, run_id, workflow_hash, created_at_ms, node_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
