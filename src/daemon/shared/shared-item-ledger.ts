@@ -2,37 +2,19 @@
 // same ItemLedger daemon.db keeps for one machine, so a new leader continues from the ledger of the previous one, and
 // the instance that ran a session (leader or not) settles its item. `settle` locks the item's row, so two instances
 // never count one outcome twice.
-import { type ItemLedger, type ItemState, type LedgerEntry, nextItemState } from '../state/item-ledger.js';
+import {
+  type ItemLedger,
+  type ItemState,
+  type LedgerEntry,
+  type LedgerRow,
+  settledEntry,
+  toLedgerEntry,
+} from '../state/item-ledger.js';
 import type { SyncPg } from './sync-pg.js';
-
-type Row = {
-  trigger_id: string;
-  item_key: string;
-  state: ItemState;
-  attempts: number;
-  last_session_id: string | null;
-  last_outcome: string | null;
-  updated_at: string;
-  ref: LedgerEntry['ref'];
-};
-
-const entryOf = (row: Row | undefined): LedgerEntry | null =>
-  row === undefined
-    ? null
-    : {
-        triggerId: row.trigger_id,
-        itemKey: row.item_key,
-        state: row.state,
-        attempts: row.attempts,
-        lastSessionId: row.last_session_id,
-        lastOutcome: row.last_outcome,
-        updatedAt: row.updated_at,
-        ref: row.ref,
-      };
 
 export function createSharedItemLedger(db: SyncPg): ItemLedger {
   const one = (triggerId: string, itemKey: string) =>
-    db.query<Row>('SELECT * FROM worktrain_item_ledger WHERE trigger_id = $1 AND item_key = $2', [
+    db.query<LedgerRow>('SELECT * FROM worktrain_item_ledger WHERE trigger_id = $1 AND item_key = $2', [
       triggerId,
       itemKey,
     ])[0];
@@ -49,14 +31,18 @@ export function createSharedItemLedger(db: SyncPg): ItemLedger {
       [entry.triggerId, entry.itemKey, state, attempts, outcome, at],
     );
   return {
-    get: (triggerId, itemKey) => entryOf(one(triggerId, itemKey)),
+    get: (triggerId, itemKey) => toLedgerEntry(one(triggerId, itemKey)),
     findBySession: (sessionId) =>
-      entryOf(db.query<Row>('SELECT * FROM worktrain_item_ledger WHERE last_session_id = $1', [sessionId])[0]),
+      toLedgerEntry(
+        db.query<LedgerRow>('SELECT * FROM worktrain_item_ledger WHERE last_session_id = $1', [sessionId])[0],
+      ),
     list: (triggerId) =>
       (triggerId === undefined
-        ? db.query<Row>('SELECT * FROM worktrain_item_ledger ORDER BY trigger_id, item_key')
-        : db.query<Row>('SELECT * FROM worktrain_item_ledger WHERE trigger_id = $1 ORDER BY item_key', [triggerId])
-      ).flatMap((row) => entryOf(row) ?? []),
+        ? db.query<LedgerRow>('SELECT * FROM worktrain_item_ledger ORDER BY trigger_id, item_key')
+        : db.query<LedgerRow>('SELECT * FROM worktrain_item_ledger WHERE trigger_id = $1 ORDER BY item_key', [
+            triggerId,
+          ])
+      ).flatMap((row) => toLedgerEntry(row) ?? []),
     dispatched(triggerId, itemKey, sessionId, ref, at) {
       db.query(
         `INSERT INTO worktrain_item_ledger
@@ -69,14 +55,14 @@ export function createSharedItemLedger(db: SyncPg): ItemLedger {
     },
     settle(sessionId, settlement, maxAttempts, at) {
       return db.transaction(() => {
-        const current = entryOf(
-          db.query<Row>('SELECT * FROM worktrain_item_ledger WHERE last_session_id = $1 FOR UPDATE', [sessionId])[0],
+        const current = toLedgerEntry(
+          db.query<LedgerRow>('SELECT * FROM worktrain_item_ledger WHERE last_session_id = $1 FOR UPDATE', [
+            sessionId,
+          ])[0],
         );
-        if (current === null || current.state !== 'in_flight') return null;
-        const next = nextItemState(current, settlement, maxAttempts);
-        const outcome = settlement.kind === 'outcome' ? settlement.outcome : current.lastOutcome;
-        update(current, next.state, next.attempts, outcome, at);
-        return { ...current, ...next, lastOutcome: outcome, updatedAt: at };
+        const settled = settledEntry(current, settlement, maxAttempts, at);
+        if (settled !== null) update(settled, settled.state, settled.attempts, settled.lastOutcome, at);
+        return settled;
       });
     },
     retry(triggerId, itemKey, at) {

@@ -53,7 +53,8 @@ export function nextItemState(
   return { state: attempts >= maxAttempts ? 'needs_human' : 'failed', attempts };
 }
 
-interface Row {
+/** A ledger row as both backends store it; `ref` is JSON text in SQLite and already parsed from PostgreSQL's jsonb. */
+export type LedgerRow = {
   trigger_id: string;
   item_key: string;
   state: ItemState;
@@ -61,7 +62,34 @@ interface Row {
   last_session_id: string | null;
   last_outcome: string | null;
   updated_at: string;
-  ref: string;
+  ref: string | LedgerEntry['ref'];
+};
+
+export function toLedgerEntry(row: LedgerRow | undefined): LedgerEntry | null {
+  if (row === undefined) return null;
+  return {
+    triggerId: row.trigger_id,
+    itemKey: row.item_key,
+    state: row.state,
+    attempts: row.attempts,
+    lastSessionId: row.last_session_id,
+    lastOutcome: row.last_outcome,
+    updatedAt: row.updated_at,
+    ref: typeof row.ref === 'string' ? (JSON.parse(row.ref) as LedgerEntry['ref']) : row.ref,
+  };
+}
+
+/** The entry after `settlement` (§7.2), or null when `current` is not in flight (nothing to settle). */
+export function settledEntry(
+  current: LedgerEntry | null,
+  settlement: Settlement,
+  maxAttempts: number,
+  at: string,
+): LedgerEntry | null {
+  if (current === null || current.state !== 'in_flight') return null;
+  const next = nextItemState(current, settlement, maxAttempts);
+  const lastOutcome = settlement.kind === 'outcome' ? settlement.outcome : current.lastOutcome;
+  return { ...current, ...next, lastOutcome, updatedAt: at };
 }
 
 export function createItemLedger(db: DaemonDb): ItemLedger {
@@ -77,10 +105,12 @@ export function createItemLedger(db: DaemonDb): ItemLedger {
     PRIMARY KEY (trigger_id, item_key)
   );
   CREATE INDEX IF NOT EXISTS item_ledger_session ON item_ledger (last_session_id)`);
-  const one = db.prepare<[string, string], Row>('SELECT * FROM item_ledger WHERE trigger_id = ? AND item_key = ?');
-  const bySession = db.prepare<[string], Row>('SELECT * FROM item_ledger WHERE last_session_id = ?');
-  const all = db.prepare<[], Row>('SELECT * FROM item_ledger ORDER BY trigger_id, item_key');
-  const ofTrigger = db.prepare<[string], Row>('SELECT * FROM item_ledger WHERE trigger_id = ? ORDER BY item_key');
+  const one = db.prepare<[string, string], LedgerRow>(
+    'SELECT * FROM item_ledger WHERE trigger_id = ? AND item_key = ?',
+  );
+  const bySession = db.prepare<[string], LedgerRow>('SELECT * FROM item_ledger WHERE last_session_id = ?');
+  const all = db.prepare<[], LedgerRow>('SELECT * FROM item_ledger ORDER BY trigger_id, item_key');
+  const ofTrigger = db.prepare<[string], LedgerRow>('SELECT * FROM item_ledger WHERE trigger_id = ? ORDER BY item_key');
   const upsertDispatch = db.prepare<[string, string, string, string, string]>(
     `INSERT INTO item_ledger (trigger_id, item_key, state, attempts, last_session_id, last_outcome, updated_at, ref)
      VALUES (?, ?, 'in_flight', 0, ?, NULL, ?, ?)
@@ -91,34 +121,20 @@ export function createItemLedger(db: DaemonDb): ItemLedger {
     `UPDATE item_ledger SET state = ?, attempts = ?, last_outcome = ?, updated_at = ?
      WHERE trigger_id = ? AND item_key = ?`,
   );
-  const entry = (row: Row | undefined): LedgerEntry | null =>
-    row === undefined
-      ? null
-      : {
-          triggerId: row.trigger_id,
-          itemKey: row.item_key,
-          state: row.state,
-          attempts: row.attempts,
-          lastSessionId: row.last_session_id,
-          lastOutcome: row.last_outcome,
-          updatedAt: row.updated_at,
-          ref: JSON.parse(row.ref) as LedgerEntry['ref'],
-        };
   return {
-    get: (triggerId, itemKey) => entry(one.get(triggerId, itemKey)),
-    findBySession: (sessionId) => entry(bySession.get(sessionId)),
+    get: (triggerId, itemKey) => toLedgerEntry(one.get(triggerId, itemKey)),
+    findBySession: (sessionId) => toLedgerEntry(bySession.get(sessionId)),
     list: (triggerId) =>
-      (triggerId === undefined ? all.all() : ofTrigger.all(triggerId)).flatMap((r) => entry(r) ?? []),
+      (triggerId === undefined ? all.all() : ofTrigger.all(triggerId)).flatMap((r) => toLedgerEntry(r) ?? []),
     dispatched(triggerId, itemKey, sessionId, ref, at) {
       upsertDispatch.run(triggerId, itemKey, sessionId, at, JSON.stringify(ref));
     },
     settle(sessionId, settlement, maxAttempts, at) {
-      const current = entry(bySession.get(sessionId));
-      if (current === null || current.state !== 'in_flight') return null;
-      const next = nextItemState(current, settlement, maxAttempts);
-      const outcome = settlement.kind === 'outcome' ? settlement.outcome : current.lastOutcome;
-      update.run(next.state, next.attempts, outcome, at, current.triggerId, current.itemKey);
-      return { ...current, ...next, lastOutcome: outcome, updatedAt: at };
+      const settled = settledEntry(toLedgerEntry(bySession.get(sessionId)), settlement, maxAttempts, at);
+      if (settled !== null) {
+        update.run(settled.state, settled.attempts, settled.lastOutcome, at, settled.triggerId, settled.itemKey);
+      }
+      return settled;
     },
     retry(triggerId, itemKey, at) {
       if (one.get(triggerId, itemKey) === undefined) return false;
