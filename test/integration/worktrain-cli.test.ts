@@ -3,9 +3,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app/index.js';
-import { main } from '../../src/cli/worktrain.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { gitWorkspace, happyScript, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
+import { gitWorkspace, happyScript, runWorktrain, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cleanups: (() => unknown)[] = [];
@@ -17,25 +16,7 @@ afterEach(async () => {
   llm = undefined;
 });
 
-async function worktrain(argv: string[], env: Record<string, string>, cwd = root) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    argv,
-    {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env: { PATH: process.env.PATH ?? '', ...env },
-      cwd,
-    },
-    async () => undefined,
-  );
-  return { code, stdout, stderr };
-}
+const worktrain = (argv: string[], env: Record<string, string>, cwd = root) => runWorktrain(argv, { env, cwd });
 
 /** Starts `worktrain daemon run --port 0` as a child process; resolves with its port from the startup line. */
 function spawnDaemon(

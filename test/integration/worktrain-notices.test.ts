@@ -15,7 +15,16 @@ import { createOutbox, type Message, type Notice } from '../../src/daemon/state/
 import { FORGE_TOKEN, startFakeForge } from '../support/fake-forge.js';
 import { gitRemoteWorkspace } from '../support/git-remote.js';
 import { API_KEY, type Reply, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { completeStep, gitWorkspace, NOTES, startTestDaemon, triggersYml } from '../support/worktrain-harness.js';
+import {
+  completeStep,
+  gitWorkspace,
+  HELLO_HANDOFF,
+  homeEnv,
+  NOTES,
+  runWorktrain,
+  startTestDaemon,
+  triggersYml,
+} from '../support/worktrain-harness.js';
 
 const SECRET = 'whsec-notices-5a6b7c8d';
 const cleanups: (() => unknown)[] = [];
@@ -27,20 +36,10 @@ afterEach(async () => {
   llm = undefined;
 });
 
-const HANDOFF = {
-  kind: 'worktrain.handoff',
-  commitType: 'feat',
-  commitScope: '',
-  commitSubject: 'say hello',
-  prTitle: 'Say hello',
-  prBody: '## Summary\nAdds hello.txt.\n',
-  filesChanged: ['hello.txt'],
-};
-
 const deliveringAgent = (): Reply[] => [
   { toolCalls: [{ name: 'Write', input: { filePath: 'hello.txt', content: 'hello\n' } }] },
   completeStep(),
-  { toolCalls: [{ name: 'complete_step', input: { notes: NOTES, artifacts: [HANDOFF] } }] },
+  { toolCalls: [{ name: 'complete_step', input: { notes: NOTES, artifacts: [HELLO_HANDOFF] } }] },
 ];
 
 /** A local HTTP server that records every request body. */
@@ -93,25 +92,8 @@ async function until<T>(what: string, probe: () => T | undefined, budgetMs = 30_
   }
 }
 
-async function worktrain(argv: string[], home: string, untilStopped = async () => undefined) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    argv,
-    {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home },
-      cwd: home,
-    },
-    untilStopped,
-  );
-  return { code, stdout, stderr };
-}
+const worktrain = (argv: string[], home: string, untilStopped?: () => Promise<void>) =>
+  runWorktrain(argv, { env: homeEnv(home), cwd: home, ...(untilStopped === undefined ? {} : { untilStopped }) });
 
 async function deliveringDaemon(extraEnv: Record<string, string> = {}) {
   llm = await startScriptedLlmServer({ script: deliveringAgent() });

@@ -3,12 +3,21 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/worktrain.js';
 import { startFakeForge } from '../support/fake-forge.js';
 import { gitRemote, gitRemoteWorkspace } from '../support/git-remote.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
 import { until } from '../support/until.js';
-import { completeStep, gitWorkspace, NOTES, tempDir, triggersYml, WORKFLOW_ID } from '../support/worktrain-harness.js';
+import {
+  completeStep,
+  gitWorkspace,
+  HELLO_HANDOFF,
+  homeEnv,
+  NOTES,
+  runWorktrain,
+  tempDir,
+  triggersYml,
+  WORKFLOW_ID,
+} from '../support/worktrain-harness.js';
 import { type Daemon, spawnDaemon as spawnDaemonProcess } from '../support/worktrain-processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -158,38 +167,17 @@ describe('crash recovery (real daemon process, SIGKILL and restart)', () => {
     });
     expect(refused.status).toBe(503);
 
-    let stdout = '';
-    const code = await main(
-      ['daemon', 'unpause'],
-      {
-        stdout: (text) => {
-          stdout += text;
-        },
-        stderr: () => undefined,
-        env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home },
-        cwd: root,
-      },
-      async () => undefined,
-    );
+    const { code, stdout } = await runWorktrain(['daemon', 'unpause'], { env: homeEnv(home), cwd: root });
     expect(code).toBe(0);
     expect(stdout).toContain('Dispatch resumed.');
     expect((await status()).dispatchPaused).toBe(false);
   }, 60_000);
 
   it('resumes a worktree session in its kept worktree after a SIGKILL and delivers it', async () => {
-    const handoff = {
-      kind: 'worktrain.handoff',
-      commitType: 'feat',
-      commitScope: '',
-      commitSubject: 'say hello',
-      prTitle: 'Say hello',
-      prBody: '## Summary\nAdds hello.txt.\n',
-      filesChanged: ['hello.txt'],
-    };
     llm = await startScriptedLlmServer({
       script: (request) => {
         if (request.allText.includes('the daemon restarted')) {
-          return { toolCalls: [{ name: 'complete_step', input: { notes: NOTES, artifacts: [handoff] } }] };
+          return { toolCalls: [{ name: 'complete_step', input: { notes: NOTES, artifacts: [HELLO_HANDOFF] } }] };
         }
         if (request.turn === 1)
           return { toolCalls: [{ name: 'Write', input: { filePath: 'hello.txt', content: 'hello\n' } }] };

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/worktrain.js';
 import { openDaemonDb } from '../../src/daemon/state/daemon-db.js';
 import { createScheduleState } from '../../src/daemon/state/schedule-state.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
 import { until } from '../support/until.js';
-import { gitWorkspace, startTestDaemon, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
+import { gitWorkspace, runWorktrain, startTestDaemon, tempDir, WORKFLOW_ID } from '../support/worktrain-harness.js';
 
 const cleanups: (() => unknown)[] = [];
 let llm: ScriptedLlmServer | undefined;
@@ -30,22 +29,8 @@ function scheduleYml(ws: string, source: string, llmBase = 'http://127.0.0.1:9')
 `;
 }
 
-async function worktrain(argv: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: (t: string) => {
-      stdout += t;
-    },
-    stderr: (t: string) => {
-      stderr += t;
-    },
-    env: { PATH: process.env.PATH ?? '', ...env },
-    cwd: env.HOME ?? process.cwd(),
-  };
-  const code = await main(argv, io, async () => undefined);
-  return { code, stdout, stderr };
-}
+const worktrain = (argv: string[], env: Record<string, string>) =>
+  runWorktrain(argv, { env, cwd: env.HOME ?? process.cwd() });
 
 interface Event {
   kind: string;

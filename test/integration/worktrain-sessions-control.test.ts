@@ -3,12 +3,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/worktrain.js';
 import type { RunningDaemon } from '../../src/daemon/daemon.js';
 import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
 import {
   completeStep,
   gitWorkspace,
+  homeEnv,
+  runWorktrain,
   startTestDaemon,
   triggersYml,
   waitForSession,
@@ -35,25 +36,7 @@ function gatedWorkspace(): string {
   return ws;
 }
 
-async function worktrain(home: string, argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    argv,
-    {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home },
-      cwd: home,
-    },
-    async () => undefined,
-  );
-  return { code, stdout, stderr };
-}
+const worktrain = (home: string, argv: string[]) => runWorktrain(argv, { env: homeEnv(home), cwd: home });
 
 async function dispatch(daemon: RunningDaemon, ws: string, goal: string): Promise<string> {
   const token = readFileSync(path.join(path.dirname(daemon.app.config.dataDir), 'api-token'), 'utf8').trim();

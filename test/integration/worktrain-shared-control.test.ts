@@ -1,10 +1,9 @@
 // Kill, steer and the kill switch in the shared mode (docs/worktrain-several-machines.md): sent to an instance that
 // does not run the session, through the HTTP API or the `worktrain` CLI, they reach the instance that runs it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/worktrain.js';
 import { freshDatabaseUrl } from '../support/postgres.js';
 import { type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { completeStep } from '../support/worktrain-harness.js';
+import { completeStep, homeEnv, runWorktrain } from '../support/worktrain-harness.js';
 import { type Daemon, record, sharedCluster, until, webhookTrigger } from '../support/worktrain-processes.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -18,14 +17,8 @@ afterEach(async () => {
 
 const MARKER = 'steer-marker-7f3a';
 
-/** `worktrain <args>` in process against `daemon` (found through its WORKRAIL_HOME); exit code and output. */
-async function cli(daemon: Daemon, args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const env = { PATH: process.env.PATH ?? '', HOME: daemon.home, WORKRAIL_HOME: daemon.home };
-  const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push(t), env, cwd: daemon.home };
-  const code = await main(args, io, async () => undefined);
-  return { code, out: out.join('') };
-}
+/** `worktrain <args>` in process against `daemon` (found through its WORKRAIL_HOME). */
+const cli = (daemon: Daemon, args: string[]) => runWorktrain(args, { env: homeEnv(daemon.home), cwd: daemon.home });
 
 describe('session control across daemon instances', () => {
   it('steers and kills a session running on another instance; the kill switch kills on every instance', async () => {
@@ -69,7 +62,7 @@ describe('session control across daemon instances', () => {
     // Kill through the CLI: the run on the other instance stops with outcome killed.
     const kill = await cli(front, ['sessions', 'kill', killed]);
     expect(kill).toMatchObject({ code: 0 });
-    expect(kill.out).toContain(`Killed ${killed} (was running)`);
+    expect(kill.stdout).toContain(`Killed ${killed} (was running)`);
     expect(
       await until(async () => {
         const s = await record(front, killed);

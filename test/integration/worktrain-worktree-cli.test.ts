@@ -2,13 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/worktrain.js';
 import type { DaemonSession } from '../../src/daemon/sessions.js';
 import { signBody } from '../../src/daemon/signature.js';
 import { openDaemonDb } from '../../src/daemon/state/daemon-db.js';
 import { createSidecarStore } from '../../src/daemon/state/sidecars.js';
 import { API_KEY, startScriptedLlmServer } from '../support/scripted-llm-server.js';
-import { gitWorkspace, startTestDaemon, tempDir, triggersYml } from '../support/worktrain-harness.js';
+import {
+  gitWorkspace,
+  homeEnv,
+  runWorktrain,
+  startTestDaemon,
+  tempDir,
+  triggersYml,
+} from '../support/worktrain-harness.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -23,26 +29,9 @@ const ID = {
   forgotten: '55555555-0000-4000-8000-000000000005',
 };
 
-async function worktrain(argv: string[], home: string, port = '1') {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    argv,
-    {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      // Port 1 (the default here) refuses connections: no daemon answers, so states come from daemon.db.
-      env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home, WORKRAIL_TRIGGER_PORT: port },
-      cwd: home,
-    },
-    async () => undefined,
-  );
-  return { code, stdout, stderr };
-}
+// Port 1 (the default here) refuses connections: no daemon answers, so states come from daemon.db.
+const worktrain = (argv: string[], home: string, port = '1') =>
+  runWorktrain(argv, { env: { ...homeEnv(home), WORKRAIL_TRIGGER_PORT: port }, cwd: home });
 
 interface Listed {
   path: string;

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/worktrain.js';
 import type { RunningDaemon } from '../../src/daemon/daemon.js';
 import type { DaemonSession } from '../../src/daemon/sessions.js';
 import { signBody } from '../../src/daemon/signature.js';
@@ -15,7 +14,10 @@ import { API_KEY, type ScriptedLlmServer, startScriptedLlmServer } from '../supp
 import {
   completeStep,
   gitWorkspace,
+  HELLO_HANDOFF,
+  homeEnv,
   NOTES,
+  runWorktrain,
   startTestDaemon,
   triggersYml,
   waitForSession,
@@ -31,21 +33,11 @@ afterEach(async () => {
   llm = undefined;
 });
 
-const HANDOFF = {
-  kind: 'worktrain.handoff',
-  commitType: 'feat',
-  commitScope: '',
-  commitSubject: 'say hello',
-  prTitle: 'Say hello',
-  prBody: '## Summary\nAdds hello.txt.\n',
-  filesChanged: ['hello.txt'],
-};
-
 /** Writes hello.txt in the session root, completes step one, then completes the workflow with the handoff. */
 const agentScript = () => [
   { toolCalls: [{ name: 'Write', input: { filePath: 'hello.txt', content: 'hello\n' } }] },
   completeStep(),
-  { toolCalls: [{ name: 'complete_step', input: { notes: NOTES, artifacts: [HANDOFF] } }] },
+  { toolCalls: [{ name: 'complete_step', input: { notes: NOTES, artifacts: [HELLO_HANDOFF] } }] },
 ];
 
 async function setup(): Promise<{ daemon: RunningDaemon; home: string; remote: string; forge: FakeForge }> {
@@ -151,22 +143,10 @@ describe('a branchStrategy: worktree session with autoCommit, autoPush and autoO
       stage: 'open_pr',
     });
 
-    let stdout = '';
-    let stderr = '';
-    const code = await main(
-      ['sessions', 'deliver', id.slice(0, 8)],
-      {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: (t) => {
-          stderr += t;
-        },
-        env: { PATH: process.env.PATH ?? '', HOME: home, WORKRAIL_HOME: home },
-        cwd: home,
-      },
-      async () => undefined,
-    );
+    const { code, stdout, stderr } = await runWorktrain(['sessions', 'deliver', id.slice(0, 8)], {
+      env: homeEnv(home),
+      cwd: home,
+    });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain(`Delivery of ${id} queued`);

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { main } from '../../src/cli/worktrain.js';
 import { type RunningDaemon, type StartDaemonOptions, startDaemon } from '../../src/daemon/daemon.js';
 import type { DaemonSession } from '../../src/daemon/sessions.js';
 import type { Reply } from './scripted-llm-server.js';
@@ -119,4 +120,48 @@ export function triggersYml(
       baseUrl: ${llmBase}
       apiKey: $LLM_KEY
 ${extra}`;
+}
+
+/** The handoff artifact of an agent that wrote hello.txt: what delivery commits and opens a PR with. */
+export const HELLO_HANDOFF = {
+  kind: 'worktrain.handoff',
+  commitType: 'feat',
+  commitScope: '',
+  commitSubject: 'say hello',
+  prTitle: 'Say hello',
+  prBody: '## Summary\nAdds hello.txt.\n',
+  filesChanged: ['hello.txt'],
+};
+
+export interface WorktrainRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment of a user whose WORKRAIL_HOME (and HOME) is `home`. */
+export const homeEnv = (home: string): Record<string, string> => ({ HOME: home, WORKRAIL_HOME: home });
+
+/**
+ * `worktrain <argv>` in process with `env` (plus PATH) in `cwd`; `untilStopped` stands for the signal that ends a
+ * long-running command (by default it returns at once).
+ */
+export async function runWorktrain(
+  argv: readonly string[],
+  options: { env: Record<string, string>; cwd: string; untilStopped?: () => Promise<void> },
+): Promise<WorktrainRun> {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: (text: string) => {
+      stdout += text;
+    },
+    stderr: (text: string) => {
+      stderr += text;
+    },
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    cwd: options.cwd,
+  };
+  const code = await main(argv, io, options.untilStopped ?? (async () => undefined));
+  return { code, stdout, stderr };
 }
