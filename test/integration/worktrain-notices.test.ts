@@ -15,6 +15,7 @@ import { createOutbox, type Message, type Notice } from '../../src/daemon/state/
 import { FORGE_TOKEN, startFakeForge } from '../support/fake-forge.js';
 import { gitRemoteWorkspace } from '../support/git-remote.js';
 import { API_KEY, type Reply, type ScriptedLlmServer, startScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { until } from '../support/until.js';
 import {
   completeStep,
   gitWorkspace,
@@ -82,16 +83,6 @@ function stored(home: string): { notices: Notice[]; messages: Message[] } {
   }
 }
 
-async function until<T>(what: string, probe: () => T | undefined, budgetMs = 30_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const worktrain = (argv: string[], home: string, untilStopped?: () => Promise<void>) =>
   runWorktrain(argv, { env: homeEnv(home), cwd: home, ...(untilStopped === undefined ? {} : { untilStopped }) });
 
@@ -131,14 +122,14 @@ describe('outbox notices', () => {
     });
     const id = await fire(daemon, `leaked ${API_KEY}`);
 
-    const notice = await until('the failure notice', () => stored(home).notices.find((n) => n.sessionId === id));
+    const notice = await until(() => stored(home).notices.find((n) => n.sessionId === id), 'the failure notice');
     expect(notice).toMatchObject({ kind: 'session_completed', triggerId: 'fix-issue', data: { outcome: 'error' } });
     expect(notice.text).toContain(`Session ${id}`);
     expect(notice.text).toContain('ended error');
     expect(String(notice.data.goal)).toContain('[REDACTED]');
     noSecretIn(notice);
 
-    const posted = await until('the notify webhook', () => hook.bodies.find((b) => b.path === '/notify'));
+    const posted = await until(() => hook.bodies.find((b) => b.path === '/notify'), 'the notify webhook');
     expect(posted.body).toMatchObject({
       event: 'session_completed',
       sessionId: id,
@@ -159,7 +150,7 @@ describe('outbox notices', () => {
     const { daemon, home, forge } = await deliveringDaemon();
     const id = await fire(daemon);
 
-    const notice = await until('the success notice', () => stored(home).notices.find((n) => n.sessionId === id));
+    const notice = await until(() => stored(home).notices.find((n) => n.sessionId === id), 'the success notice');
     const pulls = forge.github.pulls('acme/widgets');
     expect(pulls).toHaveLength(1);
     expect(notice).toMatchObject({
@@ -176,8 +167,9 @@ describe('outbox notices', () => {
     forge.failNext('POST', /\/repos\/acme\/widgets\/pulls$/, 500);
     const id = await fire(daemon);
 
-    const notice = await until('the delivery_failed notice', () =>
-      stored(home).notices.find((n) => n.sessionId === id && n.kind === 'delivery_failed'),
+    const notice = await until(
+      () => stored(home).notices.find((n) => n.sessionId === id && n.kind === 'delivery_failed'),
+      'the delivery_failed notice',
     );
     const worktree = path.join(home, 'worktrees', id);
     expect(notice.data).toMatchObject({ stage: 'open_pr', worktreePath: worktree });
@@ -192,13 +184,15 @@ describe('outbox notices', () => {
     expect(human.stdout).toContain('Delivery failures: 1');
 
     expect((await worktrain(['sessions', 'deliver', id], home)).code).toBe(0);
-    const delivered = await until('the success notice', () =>
-      stored(home).notices.find((n) => n.sessionId === id && n.kind === 'session_completed'),
+    const delivered = await until(
+      () => stored(home).notices.find((n) => n.sessionId === id && n.kind === 'session_completed'),
+      'the success notice',
     );
     const prUrl = forge.github.pulls('acme/widgets')[0]?.html_url;
     expect(delivered.data).toMatchObject({ outcome: 'success', prUrl });
-    await until('the webhook after the retry', () =>
-      hook.bodies.find((b) => (b.body as { prUrl?: unknown }).prUrl === prUrl),
+    await until(
+      () => hook.bodies.find((b) => (b.body as { prUrl?: unknown }).prUrl === prUrl),
+      'the webhook after the retry',
     );
   }, 60_000);
 
@@ -212,7 +206,7 @@ describe('outbox notices', () => {
     });
     const id = await fire(daemon);
 
-    const posted = await until('the callback', () => callback.bodies.find((b) => b.path === '/done'));
+    const posted = await until(() => callback.bodies.find((b) => b.path === '/done'), 'the callback');
     expect(posted.body).toMatchObject({
       sessionId: id,
       state: 'completed',
@@ -220,11 +214,12 @@ describe('outbox notices', () => {
       triggerId: 'fix-issue',
     });
     noSecretIn(posted.body);
-    const delivered = await until('callback_delivered', () =>
-      daemon.core.events.since(0).find((e) => e.kind === 'callback_delivered' && e.sessionId === id),
+    const delivered = await until(
+      () => daemon.core.events.since(0).find((e) => e.kind === 'callback_delivered' && e.sessionId === id),
+      'callback_delivered',
     );
     expect(delivered).toMatchObject({ status: 200 });
-    const notice = await until('the success notice', () => stored(home).notices.find((n) => n.sessionId === id));
+    const notice = await until(() => stored(home).notices.find((n) => n.sessionId === id), 'the success notice');
     expect(notice.data).toMatchObject({ outcome: 'success', prUrl: null });
   }, 60_000);
 
@@ -236,7 +231,7 @@ describe('outbox notices', () => {
       dotEnv: `WEBHOOK_SECRET=${SECRET}\nLLM_KEY=${API_KEY}\n`,
     });
     const id = await fire(first.daemon);
-    await until('the session to run', () => (llm?.requests.length ?? 0) > 0 || undefined);
+    await until(() => (llm?.requests.length ?? 0) > 0 || undefined, 'the session to run');
     await first.daemon.stop();
 
     const again = await startDaemon({
@@ -251,7 +246,7 @@ describe('outbox notices', () => {
     });
     if (!again.ok) throw new Error(again.message);
     cleanups.push(() => again.daemon.stop());
-    const notice = await until('the aborted notice', () => stored(first.home).notices.find((n) => n.sessionId === id));
+    const notice = await until(() => stored(first.home).notices.find((n) => n.sessionId === id), 'the aborted notice');
     expect(notice).toMatchObject({ kind: 'session_completed', data: { outcome: 'aborted' } });
     expect(notice.text).toContain('crash_recovery');
   }, 60_000);
@@ -278,8 +273,9 @@ describe('outbox notices', () => {
     const report = await daemon.pollers.pollNow('queue');
     expect(report.dispatched).toHaveLength(1);
 
-    const notice = await until('the escalation notice', () =>
-      stored(home).notices.find((n) => n.kind === 'item_escalated'),
+    const notice = await until(
+      () => stored(home).notices.find((n) => n.kind === 'item_escalated'),
+      'the escalation notice',
     );
     expect(notice).toMatchObject({ triggerId: 'queue', data: { itemKey: 'github:acme/api#1', attempts: 1 } });
     expect(notice.text).toContain('worktrain trigger retry queue github:acme/api#1');
@@ -295,8 +291,9 @@ describe('outbox notices', () => {
     });
     writeFileSync(path.join(home, 'triggers.yml'), `${original}  - id: broken\n    provider: [generic\n`);
 
-    const notice = await until('the reload notice', () =>
-      stored(home).notices.find((n) => n.kind === 'triggers_reload_failed'),
+    const notice = await until(
+      () => stored(home).notices.find((n) => n.kind === 'triggers_reload_failed'),
+      'the reload notice',
     );
     expect(notice.text).toContain('previous triggers stay in force');
     expect(notice.text).toMatch(/triggers\.yml:\d+:\d+ error \[yaml-syntax\]/);
@@ -312,7 +309,7 @@ describe('worktrain inbox and tell', () => {
       dotEnv: `WEBHOOK_SECRET=${SECRET}\nLLM_KEY=${API_KEY}\n`,
     });
     const id = await fire(daemon);
-    await until('the notice', () => stored(home).notices.find((n) => n.sessionId === id));
+    await until(() => stored(home).notices.find((n) => n.sessionId === id), 'the notice');
 
     const first = await worktrain(['inbox', '--json'], home);
     expect(first.code).toBe(0);
@@ -334,7 +331,7 @@ describe('worktrain inbox and tell', () => {
       dotEnv: `WEBHOOK_SECRET=${SECRET}\nLLM_KEY=${API_KEY}\n`,
     });
     const first = await fire(daemon, 'first');
-    await until('the first notice', () => stored(home).notices.find((n) => n.sessionId === first));
+    await until(() => stored(home).notices.find((n) => n.sessionId === first), 'the first notice');
 
     let stop: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => {
@@ -351,9 +348,9 @@ describe('worktrain inbox and tell', () => {
       },
       () => stopped,
     );
-    await until('the first line', () => lines[0]);
+    await until(() => lines[0], 'the first line');
     const second = await fire(daemon, 'second');
-    await until('the second line', () => lines[1]);
+    await until(() => lines[1], 'the second line');
     stop();
     expect(await watching).toBe(0);
     expect(lines.map((l) => (JSON.parse(l) as Notice).sessionId)).toEqual([first, second]);
