@@ -1,7 +1,8 @@
 // Copies every session of one store into another (`workrail store migrate`): each session's event log exactly as
 // recorded, its tokens and the workflows it pins, one target transaction per session, then the remembered roots.
-// Afterwards both stores are read back and compared session by session (event and token counts, and a SHA-256 of
-// each session's events and tokens), so a copy that differs in one byte is reported instead of trusted.
+// Afterwards the target is read back and compared, session by session, with what was read from the source (event and
+// token counts, and a SHA-256 of each session's events and tokens), so a copy that differs in one byte is reported
+// instead of trusted.
 import { createHash } from 'node:crypto';
 import type { SessionEvent, SessionId } from '../engine/events.js';
 import { canonicalJson, sha256Hex } from '../workflow/canonical.js';
@@ -35,6 +36,8 @@ interface SessionFacts {
 
 export function copyStore(source: SessionStore, target: SessionStore): CopyResult {
   const sessionIds = source.read(allSessionIds);
+  // What each session must read back as from the target, taken from the one read of the source.
+  const expected = new Map<SessionId, SessionFacts>();
   let copied = 0;
   const workflows = new Set<WorkflowHash>();
   for (const sessionId of sessionIds) {
@@ -42,18 +45,13 @@ export function copyStore(source: SessionStore, target: SessionStore): CopyResul
       events: r.listEvents(sessionId),
       tokens: r.listTokens(sessionId),
     }));
+    const facts = factsFrom(events, tokens);
+    expected.set(sessionId, facts);
     const hashes = workflowHashes(events, tokens);
     for (const hash of hashes) workflows.add(hash);
-    const existing = target.read((r) => r.listEvents(sessionId));
-    if (existing.length > 0) {
-      if (
-        sessionDigest(
-          existing,
-          target.read((r) => r.listTokens(sessionId)),
-        ) === sessionDigest(events, tokens)
-      ) {
-        continue;
-      }
+    const existing = target.read((r) => factsOf(r, sessionId));
+    if (existing.events > 0) {
+      if (existing.digest === facts.digest) continue;
       return { ok: false, sessionId, reason: 'the target already holds this session with different contents' };
     }
     const pinned = source.read((r) => hashes.map((hash) => r.getWorkflow(hash)));
@@ -72,36 +70,34 @@ export function copyStore(source: SessionStore, target: SessionStore): CopyResul
     for (const root of roots) tx.rememberRoot(root.path, root.lastSeenMs);
   });
   if (!rootsWritten.ok) return { ok: false, sessionId: null, reason: 'the target stayed locked' };
-  return verify(source, target, sessionIds, { copied, workflows: workflows.size, roots: roots.length });
+  return verify(target, expected, { copied, workflows: workflows.size, roots: roots.length });
 }
 
-/** Reads both stores back and compares them session by session. */
+/** Reads the target back and compares it, session by session, with what the source held. */
 function verify(
-  source: SessionStore,
   target: SessionStore,
-  sessionIds: readonly SessionId[],
+  expected: ReadonlyMap<SessionId, SessionFacts>,
   counts: { copied: number; workflows: number; roots: number },
 ): CopyResult {
   const targetIds = new Set(target.read(allSessionIds));
   const overall = createHash('sha256');
   let events = 0;
   let tokens = 0;
-  for (const sessionId of sessionIds) {
+  for (const [sessionId, want] of expected) {
     if (!targetIds.has(sessionId)) return { ok: false, sessionId, reason: 'missing from the target after the copy' };
-    const expected = source.read((r) => factsOf(r, sessionId));
     const actual = target.read((r) => factsOf(r, sessionId));
-    if (actual.events !== expected.events || actual.tokens !== expected.tokens) {
-      const what = `${actual.events} events and ${actual.tokens} tokens, expected ${expected.events} and ${expected.tokens}`;
+    if (actual.events !== want.events || actual.tokens !== want.tokens) {
+      const what = `${actual.events} events and ${actual.tokens} tokens, expected ${want.events} and ${want.tokens}`;
       return { ok: false, sessionId, reason: `the target holds ${what}` };
     }
-    if (actual.digest !== expected.digest) {
+    if (actual.digest !== want.digest) {
       return { ok: false, sessionId, reason: 'the events or tokens read back differ from the source (hash mismatch)' };
     }
-    overall.update(`${sessionId}:${expected.digest}\n`);
-    events += expected.events;
-    tokens += expected.tokens;
+    overall.update(`${sessionId}:${want.digest}\n`);
+    events += want.events;
+    tokens += want.tokens;
   }
-  const report = { sessions: sessionIds.length, events, tokens, ...counts, digest: overall.digest('hex') };
+  const report = { sessions: expected.size, events, tokens, ...counts, digest: overall.digest('hex') };
   return { ok: true, report };
 }
 
@@ -119,14 +115,13 @@ function allSessionIds(reader: SessionReader): SessionId[] {
 }
 
 function factsOf(reader: SessionReader, sessionId: SessionId): SessionFacts {
-  const events = reader.listEvents(sessionId);
-  const tokens = reader.listTokens(sessionId);
-  return { events: events.length, tokens: tokens.length, digest: sessionDigest(events, tokens) };
+  return factsFrom(reader.listEvents(sessionId), reader.listTokens(sessionId));
 }
 
-function sessionDigest(events: readonly SessionEvent[], tokens: readonly TokenRecord[]): string {
+function factsFrom(events: readonly SessionEvent[], tokens: readonly TokenRecord[]): SessionFacts {
   const tokensInOrder = [...tokens].sort((a, b) => (a.token < b.token ? -1 : 1));
-  return sha256Hex(canonicalJson({ events, tokens: tokensInOrder }));
+  const digest = sha256Hex(canonicalJson({ events, tokens: tokensInOrder }));
+  return { events: events.length, tokens: tokens.length, digest };
 }
 
 /** The workflows a session's run, nodes and tokens name. */
