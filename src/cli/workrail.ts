@@ -1,10 +1,8 @@
 // The `workrail` binary: a small CLI over the app's use cases. Each command lives in commands/<command>.ts.
 
 import { createRequire } from 'node:module';
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../app/config.js';
+import { Command } from 'commander';
 import { type App, createApp } from '../app/create-app.js';
-import { StoreUnavailableError } from '../store/index.js';
 import { registerConsole } from './commands/console.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
@@ -14,6 +12,7 @@ import { registerSessions } from './commands/sessions.js';
 import { registerStore } from './commands/store.js';
 import { registerValidate } from './commands/validate.js';
 import { withDatabaseUrlOption } from './database-url-option.js';
+import { exitForError } from './exit-for-error.js';
 import { type CliIo, type CommandContext, EXIT, processIo } from './io.js';
 import { isServeInvocation } from './serve-invocation.js';
 
@@ -57,17 +56,7 @@ export async function main(argv: readonly string[], callerIo: CliIo = processIo(
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (error instanceof StoreUnavailableError) {
-      io.stderr(`workrail: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    if (error instanceof ConfigError) {
-      io.stderr(`workrail: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    io.stderr(`workrail: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failed;
+    return exitForError('workrail', error, io);
   } finally {
     app?.close();
   }

@@ -1,9 +1,7 @@
 // The `worktrain` binary: the daemon and the commands that talk to it (docs/worktrain.md §10). Each command group
 // lives in commands/worktrain-<group>.ts. Exit codes: 0 ok, 1 failure, 2 usage, 3 timed out, 4 daemon unreachable.
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../app/config.js';
+import { Command } from 'commander';
 import { VERSION } from '../daemon/version.js';
-import { StoreUnavailableError } from '../store/index.js';
 import { registerWorktrainConsole } from './commands/worktrain-console.js';
 import { registerDaemon, untilSignal } from './commands/worktrain-daemon.js';
 import { registerDispatch } from './commands/worktrain-dispatch.js';
@@ -16,6 +14,7 @@ import { registerStatus } from './commands/worktrain-status.js';
 import { registerTrigger } from './commands/worktrain-trigger.js';
 import { registerWorktree } from './commands/worktrain-worktree.js';
 import { withDatabaseUrlOption } from './database-url-option.js';
+import { exitForError } from './exit-for-error.js';
 import { type CliIo, processIo } from './io.js';
 
 /** Entry point of the `worktrain` binary. Returns the process exit code. */
@@ -51,16 +50,6 @@ export async function main(
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof StoreUnavailableError) {
-      io.stderr(`worktrain: ${error.message}\n`);
-      return 1;
-    }
-    if (error instanceof ConfigError) {
-      io.stderr(`worktrain: ${error.message}\n`);
-      return 2;
-    }
-    io.stderr(`worktrain: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return exitForError('worktrain', error, io);
   }
 }
