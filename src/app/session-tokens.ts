@@ -1,8 +1,17 @@
 // Minting and reusing token records (docs: mcp-protocol.md §3 "Stability"): a node's st_ is minted once; the
-// ct_/ck_ pair of a (node, attempt) is minted once. Called only inside a use case's transaction.
+// ct_/ck_ pair of a (node, attempt) is minted once, over one nonce (the SQLite store keeps one row per nonce).
+// Called only inside a use case's transaction.
 import type { AttemptId, NodeId, RunId, SessionId } from '../engine/index.js';
 import type { SessionTx } from '../store/index.js';
-import { type Keyring, mintToken, type StateToken, type TokenKind, type TokenOfKind } from '../tokens/index.js';
+import {
+  type Keyring,
+  mintToken,
+  mintTokenPair,
+  type StateToken,
+  type Token,
+  type TokenKind,
+  type TokenOfKind,
+} from '../tokens/index.js';
 import type { WorkflowHash } from '../workflow/types.js';
 import type { TokenPair } from './execution-response.js';
 import type { Ids } from './ids.js';
@@ -25,11 +34,10 @@ export interface TokenMinting {
 /** A fresh attempt at `target` with its new ct_/ck_ pair, both recorded. */
 export function issueAttempt(m: TokenMinting, target: TokenTarget): TokenPair & { readonly attemptId: AttemptId } {
   const attemptId = m.ids.newId('attempt');
-  return {
-    attemptId,
-    continueToken: insert(m, 'continue', target, attemptId),
-    checkpointToken: insert(m, 'checkpoint', target, attemptId),
-  };
+  const pair = mintTokenPair(m.keyring, m.ids.randomBytes);
+  record(m, pair.continueToken, 'continue', target, attemptId);
+  record(m, pair.checkpointToken, 'checkpoint', target, attemptId);
+  return { attemptId, ...pair };
 }
 
 /** The node's st_, minted and recorded on first use, the stored string afterwards. */
@@ -46,8 +54,12 @@ function insert<K extends TokenKind>(
   attemptId: AttemptId | null,
 ): TokenOfKind<K> {
   const token = mintToken(kind, m.keyring, m.ids.randomBytes);
-  m.tx.insertToken({ token, kind, ...target, attemptId, createdAtMs: m.now });
+  record(m, token, kind, target, attemptId);
   return token;
+}
+
+function record(m: TokenMinting, token: Token, kind: TokenKind, target: TokenTarget, attemptId: AttemptId | null) {
+  m.tx.insertToken({ token, kind, ...target, attemptId, createdAtMs: m.now });
 }
 
 /** The `continue_workflow` call that resumes a session at its `st_` (docs: mcp-protocol.md §6.3). */

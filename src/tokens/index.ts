@@ -2,7 +2,8 @@
 //
 // - `loadOrCreateKeyring(dir, randomBytes)` reads `<dir>/keyring.json` (mode 0600), creating it once on first use;
 //   `rotateKeyring` moves the current key to `previous`. `resolveKeysDir(env, dataDir)` picks the directory.
-// - `mintToken(kind, keyring, randomBytes)` returns `ct_…`, `ck_…` or `st_…` (27 characters).
+// - `mintToken(kind, keyring, randomBytes)` returns `ct_…`, `ck_…` or `st_…` (27 characters); `mintTokenPair` the
+//   ct_/ck_ pair of an attempt, which share one nonce (each with its own tag).
 // - `verifyToken(token, keyring)` checks format, then the HMAC against the current and previous keys, and returns a
 //   Result with `TOKEN_INVALID_FORMAT`, `TOKEN_UNSUPPORTED_VERSION` or `TOKEN_BAD_SIGNATURE` on failure.
 //
@@ -22,4 +23,4 @@ export type {
   TokenOfKind,
   VerifyResult,
 } from './tokens.js';
-export { mintToken, TOKEN_PATTERN, verifyToken } from './tokens.js';
+export { mintToken, mintTokenPair, TOKEN_PATTERN, verifyToken } from './tokens.js';

@@ -34,8 +34,28 @@ const KIND_BYTE: { readonly [K in TokenKind]: number } = { continue: 0x04, check
 
 /** Mints a fresh token of `kind`, signed with the keyring's current key. The caller stores its record. */
 export function mintToken<K extends TokenKind>(kind: K, keyring: Keyring, randomBytes: RandomBytes): TokenOfKind<K> {
+  return signed(kind, keyring, freshNonce(randomBytes));
+}
+
+/**
+ * Mints the ct_/ck_ pair of one attempt over one nonce (the store keeps one row per nonce). Each token keeps its own
+ * tag, since the kind byte differs, so neither passes for the other.
+ */
+export function mintTokenPair(
+  keyring: Keyring,
+  randomBytes: RandomBytes,
+): { readonly continueToken: ContinueToken; readonly checkpointToken: CheckpointToken } {
+  const nonce = freshNonce(randomBytes);
+  return { continueToken: signed('continue', keyring, nonce), checkpointToken: signed('checkpoint', keyring, nonce) };
+}
+
+function freshNonce(randomBytes: RandomBytes): Uint8Array {
   const nonce = randomBytes(NONCE_BYTES);
   if (nonce.length !== NONCE_BYTES) throw new Error(`randomBytes returned ${nonce.length} bytes, expected 12`);
+  return nonce;
+}
+
+function signed<K extends TokenKind>(kind: K, keyring: Keyring, nonce: Uint8Array): TokenOfKind<K> {
   const body = Buffer.concat([nonce, tag(keyring.current, nonce, kind)]).toString('base64url');
   return `${PREFIX_OF[kind]}_${body}` as TokenOfKind<K>;
 }

@@ -33,8 +33,15 @@ import {
   unpackEventData,
 } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
-import { TOKEN_KIND_CODES } from './migrations/0009-token-records.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
+import {
+  byTokenKind,
+  TAG_COLUMN,
+  TOKEN_KINDS,
+  TOKEN_PREFIX,
+  tokenKey,
+  tokensOfKindSql,
+} from './migrations/0017-token-pairs.js';
 import {
   type MetricsRow,
   type NodeRow,
@@ -293,20 +300,26 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     listSessions,
     nodeContext,
     findToken(token) {
-      const row = q.token.get(token) as TokenRow | undefined;
+      const key = tokenKey(token);
+      if (key === null) return null;
+      const row = q.token[key.kind].get(key.nonce, key.tag) as TokenRow | undefined;
       return row === undefined ? null : toTokenRecord(row);
     },
     listTokens(sessionId) {
       const key = keyOf(sessionId);
       if (key === null) return [];
-      return (q.sessionTokens.all(...key.range) as TokenRow[]).map(toTokenRecord);
+      const [from, to] = key.range;
+      return (q.sessionTokens.all({ from, to }) as TokenRow[]).map(toTokenRecord);
     },
     locateToken(token) {
-      return (q.locateToken.get(token) as { sessionId: SessionId; workspacePath: string } | undefined) ?? null;
+      const key = tokenKey(token);
+      if (key === null) return null;
+      const row = q.locateToken[key.kind].get(key.nonce, key.tag);
+      return (row as { sessionId: SessionId; workspacePath: string } | undefined) ?? null;
     },
     findTokenFor(kind: TokenKind, nodeId: NodeId, attemptId: AttemptId | null) {
       const attempt = attemptId === null ? null : packAttemptId(attemptId);
-      const row = q.tokenFor.get(nodeId, TOKEN_KIND_CODES[kind], attempt) as { token: Token } | undefined;
+      const row = q.tokenFor[kind].get(nodeId, attempt) as { token: Token } | undefined;
       return row?.token ?? null;
     },
     findAdvance(nodeId, attemptId): RecordedAdvance | null {
@@ -608,20 +621,27 @@ function prepare(db: Database.Database) {
          JOIN events e ON e.id = ((n.id >> 32) << 32) | n.context_seq
        WHERE n.node_id = ?`,
     ),
-    token: db.prepare('SELECT * FROM tokens WHERE token = ?'),
+    // By kind: each reads its tag column, and goes by the nonce key (the `tokens` view, a UNION ALL, would not).
+    token: byTokenKind((kind) => db.prepare(`${tokensOfKindSql(kind)} AND t.nonce = ? AND t.${TAG_COLUMN[kind]} = ?`)),
     // The view's columns over the session's node range of `token_records_by_node`.
     sessionTokens: db.prepare(
-      `SELECT v.* FROM token_records t JOIN tokens v ON v.token = t.token
-       WHERE t.node >= ? AND t.node < ? ORDER BY v.created_at_ms, t.token`,
+      `SELECT * FROM (${TOKEN_KINDS.map((kind) => `${tokensOfKindSql(kind)} AND t.node >= @from AND t.node < @to`).join(' UNION ALL ')})
+       ORDER BY created_at_ms, token`,
     ),
-    locateToken: db.prepare(
-      `SELECT t.session_id AS sessionId, s.workspace_path AS workspacePath
-       FROM tokens t JOIN sessions s ON s.session_id = t.session_id WHERE t.token = ?`,
+    locateToken: byTokenKind((kind) =>
+      db.prepare(
+        `SELECT k.session_id AS sessionId, s.workspace_path AS workspacePath
+         FROM token_records t JOIN session_keys k ON k.sk = t.node >> 32 JOIN sessions s ON s.session_id = k.session_id
+         WHERE t.nonce = ? AND t.${TAG_COLUMN[kind]} = ?`,
+      ),
     ),
-    tokenFor: db.prepare(
-      `SELECT t.token FROM nodes n JOIN token_records t ON t.node = n.id
-       WHERE n.node_id = ? AND t.kind = ? AND t.attempt_id IS ?
-       ORDER BY coalesce(t.created_at_ms, n.created_at_ms), t.token LIMIT 1`,
+    tokenFor: byTokenKind((kind) =>
+      db.prepare(
+        `SELECT '${TOKEN_PREFIX[kind]}' || t.nonce || t.${TAG_COLUMN[kind]} AS token
+         FROM nodes n JOIN token_records t ON t.node = n.id
+         WHERE n.node_id = ? AND t.${TAG_COLUMN[kind]} IS NOT NULL AND t.attempt_id IS ?
+         ORDER BY coalesce(t.created_at_ms, n.created_at_ms), token LIMIT 1`,
+      ),
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     events: db.prepare(`SELECT ${eventColumns} FROM events WHERE ${inRange} ORDER BY id`),

@@ -15,8 +15,9 @@ import {
   storedNodeId,
 } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
-import { TOKEN_KIND_CODES, UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
+import { UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
+import { tokenKey } from './migrations/0017-token-pairs.js';
 import type { Projector } from './projections.js';
 
 type SessionWriter = Pick<
@@ -144,18 +145,28 @@ export function createWriter(
     insertToken(r) {
       // A token row names its node by the node's event id and leaves out the session's run and its workflow hash
       // (migration 9), and its creation time when it is the node's (migration 16; node rows hold their event's time).
+      // The second token of a pair fills its tag in its nonce's row (migration 17).
+      const key = tokenKey(r.token);
+      if (key === null || key.kind !== r.kind) {
+        throw new Error(`Token ${r.token} does not have the prefix of a ${r.kind} token.`);
+      }
       const { sk, session } = sessionKey(r.sessionId);
       const node = q.nodeKey.get(r.nodeId, r.sessionId) as { id: bigint; created_at_ms: bigint } | undefined;
-      q.insertToken.run(
-        r.token,
-        TOKEN_KIND_CODES[r.kind],
+      const stored = q.insertToken.run(
+        key.nonce,
         node?.id ?? eventKey(sk, UNHELD_NODE_SEQ),
         r.attemptId === null ? null : packAttemptId(r.attemptId),
+        key.kind === 'continue' ? key.tag : null,
+        key.kind === 'checkpoint' ? key.tag : null,
+        key.kind === 'state' ? key.tag : null,
         session.runId === r.runId ? null : r.runId,
         session.workflowHash === r.workflowHash ? null : r.workflowHash,
         node !== undefined && Number(node.created_at_ms) === r.createdAtMs ? null : r.createdAtMs,
         node === undefined ? r.nodeId : null,
       );
+      if (stored.changes === 0) {
+        throw new Error(`Token ${r.token} is already stored, or its nonce belongs to a token of another record.`);
+      }
     },
     rememberRoot(path, atMs) {
       q.rememberRoot.run(path, atMs);
@@ -195,9 +206,18 @@ function prepare(db: Database.Database) {
       `UPDATE token_records SET node = ?, node_id = NULL, created_at_ms = nullif(created_at_ms, ?)
        WHERE node = ? AND node_id = ?`,
     ),
+    // A new nonce inserts its row; the other token of a pair (same record, its kind's tag still NULL) fills its tag.
+    // Anything else changes no row.
     insertToken: db.prepare(
-      `INSERT INTO token_records (token, kind, node, attempt_id, run_id, workflow_hash, created_at_ms, node_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO token_records (nonce, node, attempt_id, ct_tag, ck_tag, st_tag, run_id, workflow_hash,
+                                  created_at_ms, node_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET ct_tag = coalesce(ct_tag, excluded.ct_tag), ck_tag = coalesce(ck_tag, excluded.ck_tag),
+                                 st_tag = coalesce(st_tag, excluded.st_tag)
+         WHERE node = excluded.node AND attempt_id IS excluded.attempt_id AND run_id IS excluded.run_id
+           AND workflow_hash IS excluded.workflow_hash AND created_at_ms IS excluded.created_at_ms
+           AND node_id IS excluded.node_id AND (ct_tag IS NULL OR excluded.ct_tag IS NULL)
+           AND (ck_tag IS NULL OR excluded.ck_tag IS NULL) AND (st_tag IS NULL OR excluded.st_tag IS NULL)`,
     ),
     rememberRoot: db.prepare(
       `INSERT INTO roots (path, last_seen_ms) VALUES (?, ?)

@@ -2,7 +2,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Keyring, TokenKind } from '../../../src/tokens/index.js';
-import { mintToken, TOKEN_PATTERN, verifyToken } from '../../../src/tokens/index.js';
+import { mintToken, mintTokenPair, TOKEN_PATTERN, verifyToken } from '../../../src/tokens/index.js';
 
 const golden = JSON.parse(readFileSync(new URL('../../fixtures/tokens/golden.json', import.meta.url), 'utf8')) as {
   keyBase64url: string;
@@ -112,5 +112,38 @@ describe('verifyToken', () => {
     const token = mintToken('continue', first, randomBytes);
     const twiceRotated: Keyring = { current: randomBytes(32), previous: randomBytes(32) };
     expect(verifyToken(token, twiceRotated).ok).toBe(false);
+  });
+});
+
+describe('mintTokenPair', () => {
+  it('mints a ct_ and a ck_ over one nonce, each verifying only as its own kind', () => {
+    const keyring = newKeyring();
+    const { continueToken, checkpointToken } = mintTokenPair(keyring, randomBytes);
+    expect(continueToken.slice(3, 19)).toBe(checkpointToken.slice(3, 19));
+    expect(continueToken.slice(19)).not.toBe(checkpointToken.slice(19));
+    expect(verifyToken(continueToken, keyring)).toEqual({
+      ok: true,
+      value: { kind: 'continue', token: continueToken },
+    });
+    expect(verifyToken(checkpointToken, keyring)).toEqual({
+      ok: true,
+      value: { kind: 'checkpoint', token: checkpointToken },
+    });
+    // Each tag under the other prefix: signed for the other kind byte, so rejected.
+    const swapped = [`ck_${continueToken.slice(3)}`, `ct_${checkpointToken.slice(3)}`];
+    for (const token of swapped) {
+      const result = verifyToken(token, keyring);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error.code).toBe('TOKEN_BAD_SIGNATURE');
+    }
+  });
+
+  it('matches mintToken for the same nonce', () => {
+    const keyring: Keyring = { current: new Uint8Array(Buffer.from(golden.keyBase64url, 'base64url')), previous: null };
+    const nonce = new Uint8Array(Buffer.from(golden.nonceHex, 'hex'));
+    expect(mintTokenPair(keyring, () => nonce)).toEqual({
+      continueToken: golden.tokens.continue,
+      checkpointToken: golden.tokens.checkpoint,
+    });
   });
 });
