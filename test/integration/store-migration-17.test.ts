@@ -1,0 +1,157 @@
+// Schema 17 keeps one token row per nonce (a step's ct_/ck_ pair shares one). A schema-16 database, with a row per
+// token string, migrates on open: its sessions read back event for event, every token resolves to the same record,
+// search and the projections are unchanged, and its tokens replay byte-identically and advance.
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
+import { continueWorkflow } from '../../src/app/continue-workflow.js';
+import { startWorkflow } from '../../src/app/start-workflow.js';
+import type { AttemptId, NodeId, SessionId } from '../../src/engine/events.js';
+import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { SCHEMA_VERSION, userVersion } from '../../src/store/sqlite/migrate.js';
+import { TOKENS_VIEW as SCHEMA_16_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0016-token-times.js';
+import { mintToken, type Token } from '../../src/tokens/index.js';
+import { dumpProjections } from '../support/projection-dump.js';
+import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+
+/** Rewrites a schema-17 database as schema 16 left it: one token row per token string. Touches only the tokens. */
+function downgradeToSchemaSixteen(db: Database.Database): void {
+  const rowsOfKind = (code: number, prefix: string, tag: string) =>
+    `SELECT '${prefix}' || nonce || ${tag}, ${code}, node, attempt_id, run_id, workflow_hash, created_at_ms, node_id
+     FROM token_records WHERE ${tag} IS NOT NULL`;
+  db.exec(`
+    CREATE TABLE token_records_v16 (
+      token TEXT PRIMARY KEY, kind INTEGER NOT NULL, node INTEGER NOT NULL, attempt_id TEXT, run_id TEXT,
+      workflow_hash TEXT, created_at_ms INTEGER, node_id TEXT) WITHOUT ROWID;
+    INSERT INTO token_records_v16
+      ${rowsOfKind(0, 'ct_', 'ct_tag')} UNION ALL ${rowsOfKind(1, 'ck_', 'ck_tag')}
+      UNION ALL ${rowsOfKind(2, 'st_', 'st_tag')};
+    DROP VIEW tokens;
+    DROP TABLE token_records;
+    ALTER TABLE token_records_v16 RENAME TO token_records;
+    CREATE INDEX token_records_by_node ON token_records (node, kind);
+    ${SCHEMA_16_TOKENS_VIEW}`);
+  db.pragma('user_version = 16');
+}
+
+const FTS_PROBES = ['ship', 'planned', 'migration'];
+
+describe('SQLite schema migration 17 (token pairs)', () => {
+  it('keeps the events, tokens, search and projections of a schema-16 database; its tokens replay and advance', () => {
+    const ws = workspaceWith(LOOP_WORKFLOW);
+    const first = testApp();
+    const started = asStep(
+      expectOk(startWorkflow(first.app, { workflowId: LOOP_WORKFLOW.id, workspacePath: ws, goal: 'Ship it' })),
+    );
+    const advance = { continueToken: started.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
+    const advanced = asStep(expectOk(continueWorkflow(first.app, advance)));
+    const checkpoint = expectOk(checkpointWorkflow(first.app, { checkpointToken: advanced.checkpointToken! }));
+    const record = first.app.store.read((r) => r.findToken(advanced.continueToken!))!;
+    // Tokens as schema 16 minted them (a pair over two nonces, at another time than the node's), and one whose node
+    // the store does not hold.
+    const mint = (kind: 'continue' | 'checkpoint') => mintToken(kind, first.app.keyring, (n) => randomBytes(n));
+    const oldPair = { attemptId: 'attempt_oldpairoldpairoldpai' as AttemptId, createdAtMs: record.createdAtMs + 5 };
+    const extra = [
+      { ...record, ...oldPair, token: mint('continue'), kind: 'continue' as const },
+      { ...record, ...oldPair, token: mint('checkpoint'), kind: 'checkpoint' as const },
+      { ...record, token: mint('continue'), nodeId: 'node_notheldnotheldnoth' as NodeId },
+    ];
+    first.app.store.transaction(record.sessionId, (tx) => {
+      for (const token of extra) tx.insertToken(token);
+    });
+    const path = databasePath(first.app.config.dataDir);
+    first.app.close();
+    const sessionId = record.sessionId;
+    const before = readThroughStore(path, sessionId);
+    expect(before.tokens.map((t) => t.token)).toEqual(expect.arrayContaining(extra.map((t) => t.token)));
+    expect(before.tokens).toHaveLength(8);
+    expect(before.lookups.flatMap((l) => l.swapped)).toEqual(Array(16).fill(null));
+
+    const db = new Database(path);
+    db.transaction(() => downgradeToSchemaSixteen(db))();
+    expect(userVersion(db)).toBe(16);
+    expect(db.prepare('SELECT count(*) FROM token_records').pluck().get()).toBe(8);
+    db.close();
+
+    const store = openSqliteSessionStore({ path });
+    expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
+    store.close();
+    // The step pairs (start, advance) share their rows; the st_, the old pair and the unheld token keep one each.
+    expect(rowsOf(path, 'SELECT count(*) AS n FROM token_records')).toEqual(['{"n":6}']);
+    const after = readThroughStore(path, sessionId);
+    expect(after.eventsJson).toBe(before.eventsJson);
+    expect(after.outputs).toEqual(before.outputs);
+    expect(after.session).toEqual(before.session);
+    expect(after.search).toEqual(before.search);
+    expect(after.projections).toEqual(before.projections);
+    expect(after.tokens).toEqual(before.tokens);
+    expect(after.lookups).toEqual(before.lookups);
+    expect(rowsOf(path, 'SELECT * FROM tokens')).toEqual(before.tokensView);
+
+    const rebuilt = openSqliteSessionStore({ path });
+    expect(rebuilt.rebuildProjections().ok).toBe(true);
+    rebuilt.close();
+    expect(dumpProjections(path, FTS_PROBES)).toEqual(before.projections);
+
+    const second = testApp({ home: first.home });
+    expect(JSON.stringify(expectOk(continueWorkflow(second.app, advance)))).toBe(JSON.stringify(advanced));
+    expect(
+      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: advanced.checkpointToken! }))),
+    ).toBe(JSON.stringify(checkpoint));
+    const next = asStep(
+      expectOk(
+        continueWorkflow(second.app, { continueToken: advanced.continueToken!, output: { notesMarkdown: 'Pass 1.' } }),
+      ),
+    );
+    expect(next.pending?.stepId).toBe('verify');
+    // The new step's pair went into one row.
+    const nextRecord = second.app.store.read((r) => r.findToken(next.checkpointToken!));
+    expect(nextRecord).toMatchObject({
+      kind: 'checkpoint',
+      nodeId: second.app.store.read((r) => r.findToken(next.continueToken!))?.nodeId,
+    });
+    expect(rowsOf(path, 'SELECT count(*) AS n FROM token_records')).toEqual(['{"n":7}']);
+  });
+});
+
+/** What the store returns for a session (log, outputs, graph, search, tokens), and the projection tables. */
+function readThroughStore(path: string, sessionId: SessionId) {
+  const store = openSqliteSessionStore({ path });
+  try {
+    return store.read((r) => {
+      const tokens = r.listTokens(sessionId);
+      return {
+        eventsJson: JSON.stringify(r.listEvents(sessionId)),
+        outputs: r.listOutputs(sessionId),
+        session: r.loadSession(sessionId),
+        search: r.searchSessions('ship planned', 5).map((m) => m.sessionId),
+        projections: dumpProjections(path, FTS_PROBES),
+        tokens,
+        // Every token by string, by (kind, node, attempt) and by its session's workspace.
+        lookups: tokens.map((t) => ({
+          found: r.findToken(t.token),
+          located: r.locateToken(t.token),
+          forNode: r.findTokenFor(t.kind, t.nodeId, t.attemptId),
+          // Its tag under the other kinds' prefixes resolves to nothing.
+          swapped: (['ct_', 'ck_', 'st_'] as const)
+            .filter((prefix) => !t.token.startsWith(prefix))
+            .map((prefix) => r.findToken(`${prefix}${t.token.slice(3)}` as Token)),
+        })),
+        tokensView: rowsOf(path, 'SELECT * FROM tokens'),
+      };
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** The rows a query returns, as sorted JSON lines (like dumpProjections). */
+function rowsOf(path: string, sql: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare(sql).all() as object[]).map((row) => JSON.stringify(row)).sort();
+  } finally {
+    db.close();
+  }
+}
