@@ -11,12 +11,13 @@ import { EVENT_KINDS } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
 import { packJson, unpackJson, unpackString } from '../../src/store/sqlite/data-dictionary.js';
 import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
-import { dedupeHash, dedupeHash48 } from '../../src/store/sqlite/migrate.js';
+import { dedupeHash, dedupeHash48, SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0009-token-records.js';
 import { TOKENS_VIEW as SCHEMA_12_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0012-short-attempt-ids.js';
 import { TOKENS_VIEW as SCHEMA_13_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0013-node-keys.js';
 import { dumpProjections } from '../support/projection-dump.js';
+import { downgradeToSchemaSixteen } from '../support/schema-downgrades.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
 /** The node rows of a schema-13 database in the schema-12 layout: keyed by node id, with their session and parent. */
@@ -228,6 +229,7 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
+      downgradeToSchemaSixteen(db);
       downgradeToSchemaFifteen(db);
       downgradeToSchemaFourteen(db, events);
       downgradeToSchemaThirteen(db);
@@ -323,7 +325,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
 
     const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(16);
+    expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
     // Full-text matches are the same rows (renumbered by schema 6); the projection tables (whose columns later schemas
     // changed) rebuild exactly.
@@ -387,6 +389,7 @@ describe('SQLite schema migrations 6 to 16 (event keys, search index, packed dat
 
     const db = new Database(path);
     db.transaction(() => {
+      downgradeToSchemaSixteen(db);
       downgradeToSchemaFifteen(db);
       downgradeToSchemaFourteen(db, events);
       downgradeToSchemaThirteen(db);
@@ -403,7 +406,7 @@ describe('SQLite schema migrations 6 to 16 (event keys, search index, packed dat
     expect(dumpProjections(path, FTS_PROBES).fts).not.toEqual(before.projections.fts);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(16);
+    expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);
