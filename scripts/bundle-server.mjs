@@ -8,9 +8,11 @@
 // - code reached only through `import()` (those tools and the app, the HTTP transport with Hono, commander) goes
 //   to chunks of its own, read when first needed;
 // - better-sqlite3 (a native addon, kept external) is required on first use instead of on start;
+// - zod's locales are left out but English (englishOnlyZodLocales), and pino comes with the tools (cli/commands/serve.ts);
 // - pg-native (the optional driver of the PostgreSQL store) needs nothing here: src/store/postgres/connection.ts loads
 //   it with createRequire() when a store opens a postgres:// URL, which esbuild leaves alone.
 import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 
 const OUT_DIR = 'dist/server';
@@ -33,6 +35,7 @@ await build({
     requireOnFirstUse('ajv', ['Ajv']),
     requireOnFirstUse('ajv-formats'),
     requireOnFirstUse('zod-to-json-schema', ['zodToJsonSchema']),
+    englishOnlyZodLocales(),
   ],
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
@@ -64,6 +67,28 @@ const load = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(n
 export default ${standIn('load()')};
 ${named.map((key) => `export const ${key} = ${standIn(`load().${key}`)};`).join('\n')}
 `,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * zod's namespace re-exports its 40-odd locales (`z.locales`, half of zod's code in the bundle); WorkRail uses only
+ * the English messages zod sets up itself, so the locales index is cut down to `en`.
+ */
+function englishOnlyZodLocales() {
+  return {
+    name: 'zod-english-only',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+        /[\\/]zod[\\/]v4[\\/]/.test(args.importer)
+          ? { path: path.join(path.dirname(args.importer), '../locales/index.js'), namespace: 'zod-english-only' }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+        contents: `export { default as en } from './en.js';`,
+        resolveDir: path.dirname(args.path),
         loader: 'js',
       }));
     },
