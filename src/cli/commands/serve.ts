@@ -15,16 +15,19 @@ const TTY_NOTE = `workrail: MCP server ready on stdio.
   To see what an agent receives, run \`workrail demo\`. Press Ctrl+C to stop.
 `;
 
-/**
- * Runs the server until it is told to stop; returns the exit code (2 for bad flags, 1 when the port is busy).
- * `prepared.toolList` is the tools/list answer computed at build time (the bundle has it): the server then answers
- * initialize and tools/list before loading the tools and the app (mcp/server-base.ts). Without it, they load first.
- */
-export async function serve(
-  argv: readonly string[],
-  callerIo: CliIo,
-  prepared: { readonly toolList?: readonly Tool[] } = {},
-): Promise<number> {
+/** What the bundled binary brings to `serve` (src/cli/server-entry.ts). */
+export interface Prepared {
+  /**
+   * The tools/list answer computed at build time: the server then answers initialize and tools/list before loading
+   * the tools and the app (mcp/server-base.ts). Without it, they load first.
+   */
+  readonly toolList?: readonly Tool[];
+  /** Called once the tools and the app have loaded (the binary saves its code cache then: cli/load-bundle.ts). */
+  readonly onToolsLoaded?: () => void;
+}
+
+/** Runs the server until it is told to stop; returns the exit code (2 for bad flags, 1 when the port is busy). */
+export async function serve(argv: readonly string[], callerIo: CliIo, prepared: Prepared = {}): Promise<number> {
   const options = await parseFlags(argv, callerIo);
   if (options === null) return EXIT.usage;
   const io: CliIo =
@@ -54,7 +57,9 @@ export async function serve(
         logger(),
       ]);
       app = createApp({ env: io.env });
-      return toolCaller(app, { logger: log, jsonResponses: io.env.WORKRAIL_JSON_RESPONSES === 'true' });
+      const caller = toolCaller(app, { logger: log, jsonResponses: io.env.WORKRAIL_JSON_RESPONSES === 'true' });
+      prepared.onToolsLoaded?.();
+      return caller;
     })();
     return loading;
   };
