@@ -32,6 +32,9 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  // A third less to read and to compile on a start without the cache; names stay, for stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
   plugins: [
     requireOnFirstUse('better-sqlite3'),
     // The SDK's server imports these at start for features the start never uses (elicitation checks, zod-to-JSON
