@@ -68,7 +68,12 @@ function saveCodeCache() {
   try {
     const run = spawnSync(process.execPath, ['bin/workrail.mjs'], {
       input: messages.map((message) => `${JSON.stringify(message)}\n`).join(''),
-      env: { ...process.env, WORKRAIL_HOME: home, WORKRAIL_LOG_LEVEL: 'silent' },
+      // The builder's own WorkRail settings (a PostgreSQL store, say) stay out: a throwaway home only.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(WORKRAIL|WORKFLOW)_/.test(name))),
+        WORKRAIL_HOME: home,
+        WORKRAIL_LOG_LEVEL: 'silent',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
