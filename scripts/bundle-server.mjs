@@ -7,10 +7,11 @@
 // - the tools/list answer is computed here, once, and written to tool-list.json: the server sends it as it is and
 //   loads the tools, the use cases and the store only after it (src/mcp/server-base.ts);
 // - code reached only through `import()` (those tools and the app, the HTTP transport with Hono, commander, pino)
-//   runs only when first needed; with the code cache it is not even compiled before;
+//   runs only when first needed (esbuild wraps such modules in functions called on the first import());
 // - CommonJS, not ESM: Node 20 keeps no compiled code between starts, and vm.Script (which takes a code cache)
-//   runs scripts only; a first start without the cache costs a few ms more than ESM chunks, so this script starts
-//   the server once to save one (a Node of another version saves its own on its first start);
+//   runs scripts only. A start without the cache compiles the whole file, about as slow as the ESM chunks were, so
+//   this script starts the server once to save one; a Node of another version saves its own on its first start, and
+//   a read-only install goes without;
 // - better-sqlite3 (a native addon, kept external) is required on first use instead of on start;
 // - zod's locales are left out but English (englishOnlyZodLocales);
 // - pg-native (the optional driver of the PostgreSQL store) needs nothing here: src/store/postgres/connection.ts loads

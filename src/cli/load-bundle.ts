@@ -1,6 +1,6 @@
 // Loads the bundled MCP server (one CommonJS file) through V8's code cache. Node 20 compiles every module from source
 // on each start (module.enableCompileCache came with Node 22); compiled through vm.Script with the bytecode an earlier
-// start saved, the server skips most of that work and answers its first request about a fifth sooner.
+// start saved, the server skips most of that work (about a quarter of its time to the first tools/list answer).
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
