@@ -3,7 +3,7 @@
 // transport and the store and return 0.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../../app/index.js';
-import { createLogger, type Logger } from '../../mcp/logger.js';
+import type { Logger } from '../../mcp/logger.js';
 import { createDeferredServer, type ToolCaller } from '../../mcp/server-base.js';
 import { startStdioServer } from '../../mcp/stdio.js';
 import { databaseUrlProblem } from '../../store/database-url.js';
@@ -15,16 +15,19 @@ const TTY_NOTE = `workrail: MCP server ready on stdio.
   To see what an agent receives, run \`workrail demo\`. Press Ctrl+C to stop.
 `;
 
-/**
- * Runs the server until it is told to stop; returns the exit code (2 for bad flags, 1 when the port is busy).
- * `prepared.toolList` is the tools/list answer computed at build time (the bundle has it): the server then answers
- * initialize and tools/list before loading the tools and the app (mcp/server-base.ts). Without it, they load first.
- */
-export async function serve(
-  argv: readonly string[],
-  callerIo: CliIo,
-  prepared: { readonly toolList?: readonly Tool[] } = {},
-): Promise<number> {
+/** What the bundled binary brings to `serve` (src/cli/server-entry.ts). */
+export interface Prepared {
+  /**
+   * The tools/list answer computed at build time: the server then answers initialize and tools/list before loading
+   * the tools and the app (mcp/server-base.ts). Without it, they load first.
+   */
+  readonly toolList?: readonly Tool[];
+  /** Called once the tools and the app have loaded (the binary saves its code cache then: cli/load-bundle.ts). */
+  readonly onToolsLoaded?: () => void;
+}
+
+/** Runs the server until it is told to stop; returns the exit code (2 for bad flags, 1 when the port is busy). */
+export async function serve(argv: readonly string[], callerIo: CliIo, prepared: Prepared = {}): Promise<number> {
   const options = await parseFlags(argv, callerIo);
   if (options === null) return EXIT.usage;
   const io: CliIo =
@@ -38,17 +41,25 @@ export async function serve(
     io.stderr(`workrail: ${urlProblem}\n`);
     return EXIT.usage;
   }
-  const logger = createLogger(io.env);
+  // pino is a fifth of what a stdio start would load: it comes with the tools, after the first answers.
+  let logging: Promise<Logger> | undefined;
+  const logger = () => {
+    logging ??= import('../../mcp/logger.js').then(({ createLogger }) => createLogger(io.env));
+    return logging;
+  };
   let app: App | undefined;
   let loading: Promise<ToolCaller> | undefined;
   const loadCaller = () => {
     loading ??= (async () => {
-      const [{ createApp }, { toolCaller }] = await Promise.all([
+      const [{ createApp }, { toolCaller }, log] = await Promise.all([
         import('../../app/create-app.js'),
         import('../../mcp/server.js'),
+        logger(),
       ]);
       app = createApp({ env: io.env });
-      return toolCaller(app, { logger, jsonResponses: io.env.WORKRAIL_JSON_RESPONSES === 'true' });
+      const caller = toolCaller(app, { logger: log, jsonResponses: io.env.WORKRAIL_JSON_RESPONSES === 'true' });
+      prepared.onToolsLoaded?.();
+      return caller;
     })();
     return loading;
   };
@@ -66,7 +77,12 @@ export async function serve(
     }
     // Loaded only here: Hono and the HTTP transport would add to the start-up of every stdio server.
     const { startHttpServer } = await import('../../mcp/http.js');
-    const started = await startHttpServer({ host: options.host, port: options.port, createServer: newServer, logger });
+    const started = await startHttpServer({
+      host: options.host,
+      port: options.port,
+      createServer: newServer,
+      logger: await logger(),
+    });
     if (!started.ok) {
       io.stderr(`workrail: ${started.error.message} Choose another port with --port <n>.\n`);
       return EXIT.failed;
@@ -145,10 +161,11 @@ function shutdownSignal(): { readonly received: Promise<void>; dispose(): void }
   };
 }
 
-/** A fault outside any tool call is logged; the server keeps serving the other calls. */
-function logProcessFaults(logger: Logger): () => void {
-  const onException = (error: unknown) => logger.error({ err: error }, 'uncaught exception');
-  const onRejection = (reason: unknown) => logger.error({ err: reason }, 'unhandled rejection');
+/** A fault outside any tool call is logged (once the logger has loaded); the server keeps serving the other calls. */
+function logProcessFaults(logger: () => Promise<Logger>): () => void {
+  const onException = (error: unknown) => void logger().then((log) => log.error({ err: error }, 'uncaught exception'));
+  const onRejection = (reason: unknown) =>
+    void logger().then((log) => log.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', onException);
   process.on('unhandledRejection', onRejection);
   return () => {
