@@ -526,12 +526,12 @@ function nodeRefSql(field: 'fromNodeId' | 'toNodeId'): string {
  * `counts` only the index probes: the counts are NULL.
  */
 function headSql(columns: string, counts = true): string {
-  // The event count reads the session's part of the dedupe index (migration 10), whose entries are far smaller than
-  // rows; the first and last seq are two probes (an aggregate min/max would visit every row a second time). The
-  // three counts grow with the session; the probes do not.
+  // The event count steps the session's rows (the dedupe index leaves some out since schema 18); the first and last
+  // seq are two probes (an aggregate min/max would visit every row a second time). The three counts grow with the
+  // session; the probes do not.
   const count = (sql: string) => (counts ? `(${sql})` : 'NULL');
   return `SELECT ${columns},
-      ${count('SELECT count(*) FROM events WHERE id >> 32 = @sk')} AS n_events,
+      ${count('SELECT count(*) FROM events WHERE id >= @lo AND id < @hi')} AS n_events,
       (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id LIMIT 1) AS lo_seq,
       (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id DESC LIMIT 1) AS hi_seq,
       ${count('SELECT count(*) FROM nodes WHERE id >= @lo AND id < @hi')} AS nodes_found,

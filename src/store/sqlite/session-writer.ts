@@ -2,11 +2,13 @@
 import type Database from 'better-sqlite3';
 import type { EventId, SessionEvent, SessionId } from '../../engine/events.js';
 import type { SessionTx } from '../session-store.js';
+import { hasDedupeEntry, nodesNamedBy } from './dedupe-entries.js';
 import {
   decodeEvent,
   derivedEventId,
   encodeEvent,
   eventKey,
+  kindCode,
   NODE_ID_AT_SQL,
   type NodeSeqOf,
   type SessionKey,
@@ -23,6 +25,12 @@ type SessionWriter = Pick<
   SessionTx,
   'appendEvents' | 'importEvents' | 'pinWorkflow' | 'insertToken' | 'rememberRoot' | 'forgetRootsSeenBefore'
 >;
+
+interface AppendState {
+  readonly seqOf: NodeSeqOf;
+  readonly created: Map<string, number>;
+  readonly unindexedKeys: Set<string>;
+}
 
 interface SessionKeyRow {
   sk: number;
@@ -57,22 +65,38 @@ export function createWriter(
     q.claimTokens.run(eventKey(sk, seq), atMs, eventKey(sk, UNHELD_NODE_SEQ), nodeId);
   };
 
-  /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
-  const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean => {
+  /**
+   * Whether the session already holds an event with this dedupe key: the index entries of its hash (narrowed to a row
+   * or two), else the unindexed events that could carry it (dedupe-entries.ts): this append's, the `node_created` row
+   * of the node a `node:` key names, and for an `edge:`/`trace:` key naming a node held before this append, that
+   * session's unindexed edges or traces after the node (a scan only duplicates reach).
+   */
+  const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string, append: AppendState): boolean => {
+    if (append.unindexedKeys.has(dedupeKey)) return true;
     const nodeAt = (seq: number) => storedNodeId(q.nodeIdAt.get(eventKey(sk, seq)), session.sessionId, seq);
-    return (q.dedupeCandidates.all(sk, hash) as StoredEvent[]).some(
-      (row) => decodeEvent(row, session, nodeAt).dedupeKey === dedupeKey,
-    );
+    const holdsKey = (rows: unknown[]) =>
+      (rows as StoredEvent[]).some((row) => decodeEvent(row, session, nodeAt).dedupeKey === dedupeKey);
+    const named = nodesNamedBy(dedupeKey);
+    const node = named?.kind === 'node' ? named.nodeIds[0] : null;
+    if (holdsKey(q.dedupeCandidates.all({ sk, hash, node }))) return true;
+    if (named === null || named.kind === 'node') return false;
+    const end = sessionRange(sk)[1];
+    const after = named.kind === 'edge' ? q.unindexedEdgesAfter : q.unindexedTracesAfter;
+    return named.nodeIds.some((nodeId) => {
+      if (append.created.has(nodeId)) return false;
+      const seq = q.nodeSeq.get(nodeId, sk) as number | undefined;
+      return seq !== undefined && holdsKey(after.all(eventKey(sk, seq), end));
+    });
   };
 
   /**
    * Node seqs for the events of one append (schema 11): the nodes it creates, else the session's node rows (the
-   * projection of every earlier `node_created`).
+   * projection of every earlier `node_created`); and the dedupe keys of its events stored without an index entry.
    */
-  const nodeSeqs = (sk: number) => {
+  const appendState = (sk: number): AppendState => {
     const created = new Map<string, number>();
     const seqOf: NodeSeqOf = (nodeId) => created.get(nodeId) ?? (q.nodeSeq.get(nodeId, sk) as number | undefined);
-    return { seqOf, created };
+    return { seqOf, created, unindexedKeys: new Set() };
   };
 
   /** Stores one event row; returns its `events.id`. */
@@ -80,11 +104,13 @@ export function createWriter(
     sk: number,
     session: SessionKey,
     event: SessionEvent,
-    seqOf: NodeSeqOf,
-    hash = dedupeHash(event.dedupeKey),
+    append: AppendState,
+    keyHash = dedupeHash(event.dedupeKey),
   ) => {
-    const row = encodeEvent(event, session, seqOf);
+    const row = encodeEvent(event, session, append.seqOf);
     const id = eventKey(sk, row.seq);
+    const hash = hasDedupeEntry(event, row, append.seqOf) ? keyHash : null;
+    if (hash === null) append.unindexedKeys.add(event.dedupeKey);
     q.insertEvent.run(id, row.kind, row.at_ms, hash, row.data, row.event_id, row.run_id, row.node_id, row.dedupe_key);
     return id;
   };
@@ -94,11 +120,11 @@ export function createWriter(
       if (events.length === 0) return [];
       let { sk, session } = sessionKey(sessionId);
       let seq = lastSeq(sk) + 1;
-      const nodes = nodeSeqs(sk);
+      const nodes = appendState(sk);
       const appended: SessionEvent[] = [];
       for (const event of events) {
         const hash = dedupeHash(event.dedupeKey);
-        if (seen(sk, session, hash, event.dedupeKey)) continue;
+        if (seen(sk, session, hash, event.dedupeKey, nodes)) continue;
         if (event.kind === 'run_started' && session.runId === null) {
           // The session's run: what event rows leave out when they repeat it (event-codec.ts).
           session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
@@ -106,7 +132,7 @@ export function createWriter(
         }
         const eventId = newEventId?.() ?? derivedEventId(sessionId, seq);
         const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
-        projector.apply(stored, insertEvent(sk, session, stored, nodes.seqOf, hash));
+        projector.apply(stored, insertEvent(sk, session, stored, nodes, hash));
         if (stored.kind === 'node_created') {
           nodes.created.set(stored.data.nodeId, seq);
           claimTokens(sk, stored.data.nodeId, seq, stored.atMs);
@@ -121,7 +147,7 @@ export function createWriter(
       if (lastSeq(sk) !== -1) {
         throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
       }
-      const nodes = nodeSeqs(sk);
+      const nodes = appendState(sk);
       events.forEach((event, index) => {
         if (event.seq !== index || event.sessionId !== sessionId) {
           throw new Error(`Event ${index} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
@@ -130,7 +156,7 @@ export function createWriter(
           session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
           q.setSessionRun.run(session.runId, session.workflowHash, sk);
         }
-        projector.apply(event, insertEvent(sk, session, event, nodes.seqOf));
+        projector.apply(event, insertEvent(sk, session, event, nodes));
         if (event.kind === 'node_created') {
           nodes.created.set(event.data.nodeId, event.seq);
           claimTokens(sk, event.data.nodeId, event.seq, event.atMs);
@@ -166,15 +192,28 @@ export function createWriter(
   };
 }
 
+const EVENT_COLUMNS = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key';
+
 function prepare(db: Database.Database) {
   return {
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     setSessionRun: db.prepare('UPDATE session_keys SET run_id = ?, workflow_hash = ? WHERE sk = ?'),
     insertSessionKey: db.prepare('INSERT INTO session_keys (session_id) VALUES (?)'),
     lastSeq: db.prepare('SELECT id & 4294967295 FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1').pluck(),
+    // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
     dedupeCandidates: db.prepare(
-      `SELECT id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
-       WHERE id >> 32 = ? AND dedupe_hash = ?`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE id >> 32 = @sk AND dedupe_hash = @hash
+       UNION ALL
+       SELECT ${EVENT_COLUMNS} FROM events WHERE id = (SELECT id FROM nodes WHERE node_id = @node)
+         AND id >> 32 = @sk AND dedupe_hash IS NULL`,
+    ),
+    unindexedEdgesAfter: db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE id > ? AND id < ? AND kind = ${kindCode('edge_created')} AND dedupe_hash IS NULL`,
+    ),
+    unindexedTracesAfter: db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE id > ? AND id < ? AND kind = ${kindCode('decision_trace_appended')} AND dedupe_hash IS NULL`,
     ),
     nodeSeq: db.prepare('SELECT id & 4294967295 FROM nodes WHERE node_id = ? AND id >> 32 = ?').pluck(),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),

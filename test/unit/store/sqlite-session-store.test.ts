@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../../src/engine/events.js';
 import { openSqliteSessionStore, type SqliteSessionStore } from '../../../src/store/index.js';
 import { dataPath } from '../../../src/store/sqlite/data-dictionary.js';
+import { SCHEMA_VERSION } from '../../../src/store/sqlite/migrate.js';
 import * as initialSchema from '../../../src/store/sqlite/migrations/0001-initial.js';
 import { counterIds, recordRealisticSession, WORKFLOW_HASH } from '../../fixtures/store/session-script.js';
 import { dumpProjections } from '../../support/projection-dump.js';
@@ -83,7 +84,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 16,
+      schemaVersion: SCHEMA_VERSION,
     });
     store.close();
   });
@@ -94,7 +95,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(16);
+    expect(second.settings().schemaVersion).toBe(SCHEMA_VERSION);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -279,7 +280,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(16);
+    expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',
