@@ -6,24 +6,50 @@ import { describe, expect, it } from 'vitest';
 import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
-import type { SessionEvent, SessionId } from '../../src/engine/events.js';
+import type { NodeId, RunId, SessionEvent, SessionId } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { encodeEvent } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash, SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
+import type { WorkflowHash } from '../../src/workflow/types.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, type TestApp, testApp, workspaceWith } from './app-helpers.js';
 
 /**
- * Rewrites a schema-18 database as schema 17 left it: every event row with its dedupe index entry. `events`: each
- * session's logged events (their dedupe keys), read before.
+ * Rewrites a schema-18 database as schema 17 left it: every event row with its dedupe index entry, and each folded
+ * edge in its own row. `events`: each session's logged events, read before.
  */
 function downgradeToSchemaSeventeen(db: Database.Database, events: ReadonlyMap<SessionId, SessionEvent[]>) {
-  const skOf = db.prepare('SELECT sk FROM session_keys WHERE session_id = ?').pluck();
+  const key = db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?');
+  const folded = db.prepare('SELECT id & 4294967295 FROM events WHERE id >> 32 = ? AND edge IS NOT NULL').pluck();
+  const insert = db.prepare(
+    `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   const write = db.prepare('UPDATE events SET dedupe_hash = ? WHERE id = (? << 32) | ? AND dedupe_hash IS NULL');
   for (const [sessionId, log] of events) {
-    const sk = skOf.get(sessionId);
+    const {
+      sk,
+      run_id: runId,
+      workflow_hash: workflowHash,
+    } = key.get(sessionId) as {
+      sk: number;
+      run_id: RunId;
+      workflow_hash: WorkflowHash;
+    };
+    const nodeSeqs = new Map(log.flatMap((e) => (e.kind === 'node_created' ? [[e.data.nodeId, e.seq]] : [])));
+    for (const seq of folded.all(sk) as number[]) {
+      const edge = log[seq + 1]!;
+      const row = encodeEvent(edge, { sessionId, runId, workflowHash }, (id) => nodeSeqs.get(id as NodeId));
+      const { kind, at_ms, data, event_id, run_id, node_id, dedupe_key } = row;
+      const id = (BigInt(sk) << 32n) | BigInt(edge.seq);
+      insert.run(id, kind, at_ms, dedupeHash(edge.dedupeKey), data, event_id, run_id, node_id, dedupe_key);
+    }
     for (const e of log) write.run(dedupeHash(e.dedupeKey), sk, e.seq);
   }
-  db.exec('DROP INDEX events_by_dedupe; CREATE INDEX events_by_dedupe ON events (id >> 32, dedupe_hash);');
+  db.exec(`
+    ALTER TABLE events DROP COLUMN edge;
+    DROP INDEX events_by_dedupe;
+    CREATE INDEX events_by_dedupe ON events (id >> 32, dedupe_hash);`);
   db.pragma('user_version = 17');
 }
 
@@ -109,12 +135,17 @@ describe('SQLite schema migration 18 (fewer event rows and dedupe entries)', () 
     db.transaction(() => downgradeToSchemaSeventeen(db, before.events))();
     db.close();
     expect(count(path, 'SELECT count(*) FROM events WHERE dedupe_hash IS NULL')).toBe(0);
+    const edgeRows = count(path, 'SELECT count(*) FROM events WHERE kind = 4');
+    expect(edgeRows).toBeGreaterThan(5);
 
     const store = openSqliteSessionStore({ path });
     expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     store.close();
     // Every node_created, and the edges and traces of a held node, lost their entry.
     expect(count(path, 'SELECT count(*) FROM events WHERE kind IN (3, 4, 10) AND dedupe_hash IS NOT NULL')).toBe(0);
+    // Every edge followed its node: each is folded into the node's row.
+    expect(count(path, 'SELECT count(*) FROM events WHERE edge IS NOT NULL')).toBe(edgeRows);
+    expect(count(path, 'SELECT count(*) FROM events WHERE kind = 4')).toBe(0);
     const after = readThroughStore(path);
     expect(after.sessions).toEqual(before.sessions);
     for (const [id, s] of Object.entries(after.sessions)) expect(s.eventsJson).toBe(before.sessions[id]!.eventsJson);

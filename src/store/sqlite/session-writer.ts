@@ -1,10 +1,10 @@
 // The write side of the SQLite store. Only ever called inside a BEGIN IMMEDIATE transaction (sqlite-session-store.ts).
 import type Database from 'better-sqlite3';
-import type { EventId, SessionEvent, SessionId } from '../../engine/events.js';
+import type { EventId, NewEvent, SessionEvent, SessionId } from '../../engine/events.js';
 import type { SessionTx } from '../session-store.js';
 import { hasDedupeEntry, nodesNamedBy } from './dedupe-entries.js';
+import { decodeRow, foldedEdgeCode, type StoredRow } from './edge-fold.js';
 import {
-  decodeEvent,
   derivedEventId,
   encodeEvent,
   eventKey,
@@ -12,7 +12,6 @@ import {
   NODE_ID_AT_SQL,
   type NodeSeqOf,
   type SessionKey,
-  type StoredEvent,
   sessionRange,
   storedNodeId,
 } from './event-codec.js';
@@ -30,6 +29,11 @@ interface AppendState {
   readonly seqOf: NodeSeqOf;
   readonly created: Map<string, number>;
   readonly unindexedKeys: Set<string>;
+}
+
+interface FoldedEdge {
+  readonly event: SessionEvent;
+  readonly code: number;
 }
 
 interface SessionKeyRow {
@@ -75,7 +79,7 @@ export function createWriter(
     if (append.unindexedKeys.has(dedupeKey)) return true;
     const nodeAt = (seq: number) => storedNodeId(q.nodeIdAt.get(eventKey(sk, seq)), session.sessionId, seq);
     const holdsKey = (rows: unknown[]) =>
-      (rows as StoredEvent[]).some((row) => decodeEvent(row, session, nodeAt).dedupeKey === dedupeKey);
+      (rows as StoredRow[]).some((row) => decodeRow(row, session, nodeAt).some((e) => e.dedupeKey === dedupeKey));
     const named = nodesNamedBy(dedupeKey);
     const node = named?.kind === 'node' ? named.nodeIds[0] : null;
     if (holdsKey(q.dedupeCandidates.all({ sk, hash, node }))) return true;
@@ -85,7 +89,7 @@ export function createWriter(
     return named.nodeIds.some((nodeId) => {
       if (append.created.has(nodeId)) return false;
       const seq = q.nodeSeq.get(nodeId, sk) as number | undefined;
-      return seq !== undefined && holdsKey(after.all(eventKey(sk, seq), end));
+      return seq !== undefined && holdsKey(after.all({ node: eventKey(sk, seq), end }));
     });
   };
 
@@ -106,13 +110,63 @@ export function createWriter(
     event: SessionEvent,
     append: AppendState,
     keyHash = dedupeHash(event.dedupeKey),
+    edge: number | null = null,
   ) => {
     const row = encodeEvent(event, session, append.seqOf);
     const id = eventKey(sk, row.seq);
     const hash = hasDedupeEntry(event, row, append.seqOf) ? keyHash : null;
     if (hash === null) append.unindexedKeys.add(event.dedupeKey);
-    q.insertEvent.run(id, row.kind, row.at_ms, hash, row.data, row.event_id, row.run_id, row.node_id, row.dedupe_key);
+    q.insertEvent.run(
+      id,
+      row.kind,
+      row.at_ms,
+      hash,
+      row.data,
+      row.event_id,
+      row.run_id,
+      row.node_id,
+      row.dedupe_key,
+      edge,
+    );
     return id;
+  };
+
+  /** Stores `event` (with `edge` folded into its row) and applies it, then the edge, to the projections. */
+  const insertWithEdge = (
+    sk: number,
+    session: SessionKey,
+    event: SessionEvent,
+    append: AppendState,
+    edge: FoldedEdge | null,
+    keyHash?: number,
+  ) => {
+    projector.apply(event, insertEvent(sk, session, event, append, keyHash, edge?.code ?? null));
+    if (event.kind === 'node_created') {
+      append.created.set(event.data.nodeId, event.seq);
+      claimTokens(sk, event.data.nodeId, event.seq, event.atMs);
+    }
+    if (edge === null) return;
+    append.unindexedKeys.add(edge.event.dedupeKey);
+    projector.apply(edge.event, eventKey(sk, edge.event.seq));
+  };
+
+  /** The edge appended right after `node` when it folds into the node's row and is not recorded already. */
+  const foldableEdge = (
+    sk: number,
+    session: SessionKey,
+    node: SessionEvent,
+    next: NewEvent | undefined,
+    append: AppendState,
+  ): FoldedEdge | null => {
+    if (node.kind !== 'node_created' || next?.kind !== 'edge_created') return null;
+    const seq = node.seq + 1;
+    const edge = { ...next, eventId: derivedEventId(session.sessionId, seq), sessionId: session.sessionId, seq };
+    const code = foldedEdgeCode(node, edge as SessionEvent, session);
+    if (code === null) return null;
+    // The node is this append's before its row is: the edge naming it needs no look-up of older nodes.
+    append.created.set(node.data.nodeId, node.seq);
+    if (seen(sk, session, dedupeHash(edge.dedupeKey), edge.dedupeKey, append)) return null;
+    return { event: edge as SessionEvent, code };
   };
 
   return {
@@ -122,7 +176,8 @@ export function createWriter(
       let seq = lastSeq(sk) + 1;
       const nodes = appendState(sk);
       const appended: SessionEvent[] = [];
-      for (const event of events) {
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
         const hash = dedupeHash(event.dedupeKey);
         if (seen(sk, session, hash, event.dedupeKey, nodes)) continue;
         if (event.kind === 'run_started' && session.runId === null) {
@@ -132,13 +187,15 @@ export function createWriter(
         }
         const eventId = newEventId?.() ?? derivedEventId(sessionId, seq);
         const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
-        projector.apply(stored, insertEvent(sk, session, stored, nodes, hash));
-        if (stored.kind === 'node_created') {
-          nodes.created.set(stored.data.nodeId, seq);
-          claimTokens(sk, stored.data.nodeId, seq, stored.atMs);
-        }
+        const edge = newEventId === undefined ? foldableEdge(sk, session, stored, events[i + 1], nodes) : null;
+        insertWithEdge(sk, session, stored, nodes, edge, hash);
         appended.push(stored);
         seq += 1;
+        if (edge !== null) {
+          appended.push(edge.event);
+          seq += 1;
+          i += 1;
+        }
       }
       return appended;
     },
@@ -148,20 +205,20 @@ export function createWriter(
         throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
       }
       const nodes = appendState(sk);
-      events.forEach((event, index) => {
-        if (event.seq !== index || event.sessionId !== sessionId) {
-          throw new Error(`Event ${index} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        if (event.seq !== i || event.sessionId !== sessionId) {
+          throw new Error(`Event ${i} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
         }
         if (event.kind === 'run_started' && session.runId === null) {
           session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
           q.setSessionRun.run(session.runId, session.workflowHash, sk);
         }
-        projector.apply(event, insertEvent(sk, session, event, nodes));
-        if (event.kind === 'node_created') {
-          nodes.created.set(event.data.nodeId, event.seq);
-          claimTokens(sk, event.data.nodeId, event.seq, event.atMs);
-        }
-      });
+        const next = events[i + 1];
+        const code = next === undefined || next.sessionId !== sessionId ? null : foldedEdgeCode(event, next, session);
+        insertWithEdge(sk, session, event, nodes, code === null ? null : { event: next!, code });
+        if (code !== null) i += 1;
+      }
     },
     pinWorkflow(compiled) {
       // Not cached here: a rolled-back pin must not be visible through the cache.
@@ -192,14 +249,19 @@ export function createWriter(
   };
 }
 
-const EVENT_COLUMNS = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key';
+const EVENT_COLUMNS = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key, edge';
 
 function prepare(db: Database.Database) {
   return {
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     setSessionRun: db.prepare('UPDATE session_keys SET run_id = ?, workflow_hash = ? WHERE sk = ?'),
     insertSessionKey: db.prepare('INSERT INTO session_keys (session_id) VALUES (?)'),
-    lastSeq: db.prepare('SELECT id & 4294967295 FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1').pluck(),
+    // A row with an edge folded into it holds the next seq too.
+    lastSeq: db
+      .prepare(
+        'SELECT (id & 4294967295) + (edge IS NOT NULL) FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1',
+      )
+      .pluck(),
     // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
     dedupeCandidates: db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE id >> 32 = @sk AND dedupe_hash = @hash
@@ -207,19 +269,22 @@ function prepare(db: Database.Database) {
        SELECT ${EVENT_COLUMNS} FROM events WHERE id = (SELECT id FROM nodes WHERE node_id = @node)
          AND id >> 32 = @sk AND dedupe_hash IS NULL`,
     ),
+    // An edge to the node is folded into the node's own row (edge-fold.ts) or a row after it.
     unindexedEdgesAfter: db.prepare(
-      `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE id > ? AND id < ? AND kind = ${kindCode('edge_created')} AND dedupe_hash IS NULL`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE id = @node AND edge IS NOT NULL
+       UNION ALL
+       SELECT ${EVENT_COLUMNS} FROM events
+       WHERE id > @node AND id < @end AND kind = ${kindCode('edge_created')} AND dedupe_hash IS NULL`,
     ),
     unindexedTracesAfter: db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE id > ? AND id < ? AND kind = ${kindCode('decision_trace_appended')} AND dedupe_hash IS NULL`,
+       WHERE id > @node AND id < @end AND kind = ${kindCode('decision_trace_appended')} AND dedupe_hash IS NULL`,
     ),
     nodeSeq: db.prepare('SELECT id & 4294967295 FROM nodes WHERE node_id = ? AND id >> 32 = ?').pluck(),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     insertEvent: db.prepare(
-      `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key, edge)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     nodeKey: db
       .prepare(

@@ -151,6 +151,27 @@ export function describeSessionStoreContract(name: string, factory: () => StoreH
         ]);
       });
 
+      it('lists the log from any seq, a node and its edge appended together included', () => {
+        start();
+        appendTo(nodeEvents(root, 'node_b' as NodeId, 2000));
+        appendTo(nodeEvents('node_b' as NodeId, 'node_c' as NodeId, 3000));
+        const all = store.read((r) => r.listEvents(S));
+        expect(all.map((e) => e.seq)).toEqual([...Array(13).keys()]);
+        for (const e of all) expect(store.read((r) => r.listEvents(S, e.seq))).toEqual(all.slice(e.seq));
+        expect(store.read((r) => r.listEvents(S, 13))).toEqual([]);
+        const loaded = store.read((r) => r.loadSession(S));
+        if (loaded.kind !== 'ok') throw new Error(loaded.kind);
+        expect(loaded.session.lastSeq).toBe(12);
+        expect(loaded.session.edges.map((e) => [e.fromNodeId, e.toNodeId, e.seq])).toEqual([
+          [root, 'node_b', 8],
+          ['node_b', 'node_c', 11],
+        ]);
+        expect(store.read((r) => r.checkHealth(S))).toEqual({ kind: 'healthy' });
+        expect(inTx((tx) => tx.appendEvents(S, nodeEvents('node_c' as NodeId, 'node_d' as NodeId, 4000)))[0]!.seq).toBe(
+          13,
+        );
+      });
+
       it('skips an edge or trace appended before its node exists and again after', () => {
         start();
         const b = 'node_b' as NodeId;
