@@ -158,7 +158,8 @@ export function createWriter(
     next: NewEvent | undefined,
     append: AppendState,
   ): FoldedEdge | null => {
-    if (node.kind !== 'node_created' || next?.kind !== 'edge_created') return null;
+    // An edge with the node's key is a duplicate that the node's row, not yet written, would show.
+    if (node.kind !== 'node_created' || next?.kind !== 'edge_created' || next.dedupeKey === node.dedupeKey) return null;
     const seq = node.seq + 1;
     const edge = { ...next, eventId: derivedEventId(session.sessionId, seq), sessionId: session.sessionId, seq };
     const code = foldedEdgeCode(node, edge as SessionEvent, session);

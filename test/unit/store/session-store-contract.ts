@@ -197,6 +197,10 @@ export function describeSessionStoreContract(name: string, factory: () => StoreH
         const keys = [`node:${b}`, `edge:${root}:${b}`, `trace:${b}`];
         expect(appendTo(keys.map(noteWith))).toEqual([]);
         expect(appendTo([noteWith('notes:other')]).map((e) => e.seq)).toEqual([10]);
+        // A node recorded under its edge's key: the edge after it is a duplicate.
+        const [node, edge] = nodeEvents(b, 'node_c' as NodeId, 4000);
+        const appended = appendTo([{ ...node!, dedupeKey: edge!.dedupeKey }, edge!]);
+        expect(appended.map((e) => e.kind)).toEqual(['node_created']);
       });
 
       it('deduplicates per session, not across sessions', () => {
