@@ -9,10 +9,10 @@ import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { AttemptId, NodeId, SessionId } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
-import { SCHEMA_VERSION, userVersion } from '../../src/store/sqlite/migrate.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
 import { mintToken, type Token } from '../../src/tokens/index.js';
 import { dumpProjections } from '../support/projection-dump.js';
-import { downgradeToSchemaSixteen } from '../support/schema-downgrades.js';
+import { stepBackSchema } from '../support/schema-downgrades.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
 const FTS_PROBES = ['ship', 'planned', 'migration'];
@@ -48,9 +48,8 @@ describe('SQLite schema migration 17 (token pairs)', () => {
     expect(before.tokens).toHaveLength(8);
     expect(before.lookups.flatMap((l) => l.swapped)).toEqual(Array(16).fill(null));
 
+    stepBackSchema(path, 16);
     const db = new Database(path);
-    db.transaction(() => downgradeToSchemaSixteen(db))();
-    expect(userVersion(db)).toBe(16);
     expect(db.prepare('SELECT count(*) FROM token_records').pluck().get()).toBe(8);
     db.close();
 

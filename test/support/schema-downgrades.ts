@@ -1,7 +1,41 @@
 // Downgrades for the migration tests: each rewrites a database of the schema after it into its own schema's layout,
 // touching only what that migration changed, so they compose into a chain from the current schema back.
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import type { NodeId, RunId, SessionEvent, SessionId } from '../../src/engine/events.js';
+import { openSqliteSessionStore } from '../../src/store/index.js';
+import { encodeEvent } from '../../src/store/sqlite/event-codec.js';
+import { dedupeHash, userVersion } from '../../src/store/sqlite/migrate.js';
 import { TOKENS_VIEW as SCHEMA_16_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0016-token-times.js';
+import type { WorkflowHash } from '../../src/workflow/types.js';
+
+type SessionLogs = ReadonlyMap<SessionId, SessionEvent[]>;
+
+/** The downgrade from each schema to the one before it, newest first. */
+const STEPS: readonly [from: number, (db: Database.Database, logs: SessionLogs) => void][] = [
+  [18, (db, logs) => downgradeToSchemaSeventeen(db, logs)],
+  [17, (db) => downgradeToSchemaSixteen(db)],
+];
+
+/**
+ * Steps the database at `path` back from the current schema to `version` (not below 16; the older steps live in
+ * store-migration.test.ts), in one transaction. Reads every session's events through the store first.
+ */
+export function stepBackSchema(path: string, version: number): void {
+  const store = openSqliteSessionStore({ path });
+  const logs = store.read(
+    (r) => new Map(r.listRecentSessions(1_000_000).map((s) => [s.sessionId, r.listEvents(s.sessionId)])),
+  );
+  store.close();
+  const db = new Database(path);
+  try {
+    db.transaction(() => {
+      for (const [from, step] of STEPS) if (userVersion(db) === from && version < from) step(db, logs);
+    })();
+    if (userVersion(db) !== version) throw new Error(`stepped back to schema ${userVersion(db)}, not ${version}`);
+  } finally {
+    db.close();
+  }
+}
 
 /** Rewrites a schema-17 database as schema 16 left it: one token row per token string. Touches only the tokens. */
 export function downgradeToSchemaSixteen(db: Database.Database): void {
@@ -21,4 +55,43 @@ export function downgradeToSchemaSixteen(db: Database.Database): void {
     CREATE INDEX token_records_by_node ON token_records (node, kind);
     ${SCHEMA_16_TOKENS_VIEW}`);
   db.pragma('user_version = 16');
+}
+
+/**
+ * Rewrites a schema-18 database as schema 17 left it: every event row with its dedupe index entry, and each folded
+ * edge in its own row. `events`: each session's logged events, read before.
+ */
+export function downgradeToSchemaSeventeen(db: Database.Database, events: SessionLogs) {
+  const key = db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?');
+  const folded = db.prepare('SELECT id & 4294967295 FROM events WHERE id >> 32 = ? AND edge IS NOT NULL').pluck();
+  const insert = db.prepare(
+    `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const write = db.prepare('UPDATE events SET dedupe_hash = ? WHERE id = (? << 32) | ? AND dedupe_hash IS NULL');
+  for (const [sessionId, log] of events) {
+    const {
+      sk,
+      run_id: runId,
+      workflow_hash: workflowHash,
+    } = key.get(sessionId) as {
+      sk: number;
+      run_id: RunId;
+      workflow_hash: WorkflowHash;
+    };
+    const nodeSeqs = new Map(log.flatMap((e) => (e.kind === 'node_created' ? [[e.data.nodeId, e.seq]] : [])));
+    for (const seq of folded.all(sk) as number[]) {
+      const edge = log[seq + 1]!;
+      const row = encodeEvent(edge, { sessionId, runId, workflowHash }, (id) => nodeSeqs.get(id as NodeId));
+      const { kind, at_ms, data, event_id, run_id, node_id, dedupe_key } = row;
+      const id = (BigInt(sk) << 32n) | BigInt(edge.seq);
+      insert.run(id, kind, at_ms, dedupeHash(edge.dedupeKey), data, event_id, run_id, node_id, dedupe_key);
+    }
+    for (const e of log) write.run(dedupeHash(e.dedupeKey), sk, e.seq);
+  }
+  db.exec(`
+    ALTER TABLE events DROP COLUMN edge;
+    DROP INDEX events_by_dedupe;
+    CREATE INDEX events_by_dedupe ON events (id >> 32, dedupe_hash);`);
+  db.pragma('user_version = 17');
 }

@@ -21,6 +21,7 @@ import * as packedEnumValues from './migrations/0014-packed-enum-values.js';
 import * as shortDedupeHash from './migrations/0015-short-dedupe-hash.js';
 import * as tokenTimes from './migrations/0016-token-times.js';
 import * as tokenPairs from './migrations/0017-token-pairs.js';
+import * as fewerEventRows from './migrations/0018-fewer-event-rows.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   shortDedupeHash,
   tokenTimes,
   tokenPairs,
+  fewerEventRows,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -15,19 +15,19 @@ import type {
   SessionMatch,
   SessionReader,
   SessionSummary,
+  StoredEdge,
   StoredNode,
   UnhealthyReason,
 } from '../session-store.js';
 import { dataPath, dataValue, unpackJson, unpackString } from './data-dictionary.js';
+import { decodeRow, FOLDED_EDGES, type StoredRow } from './edge-fold.js';
 import {
-  decodeEvent,
   eventKey,
   kindCode,
   NODE_ID_AT_SQL,
   NODE_REF_FIELDS,
   nodeIdsInOrder,
   type SessionKey,
-  type StoredEvent,
   sessionRange,
   storedNodeId,
   unpackEventData,
@@ -106,6 +106,20 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
       return { seq: row.seq, atMs: row.at_ms, data: unpackEventData(kind, row.data, nodeAt) as EventDataByKind[K] };
     });
   };
+
+  /** The edges folded into the session's `node_created` rows (edge-fold.ts), each from its node's parent to it. */
+  const foldedEdges = (sessionId: SessionId): StoredEdge[] =>
+    (q.foldedEdges.all(sessionId) as FoldedEdgeRow[]).map((row) => {
+      const [edgeKind, cause] = FOLDED_EDGES[row.edge] ?? [];
+      if (edgeKind === undefined || cause === undefined) throw new Error(`unknown folded edge ${row.edge}`);
+      const fromNodeId = (
+        typeof row.parent_ref === 'number'
+          ? (row.parent_node ?? nodeIdAt(row.sk, sessionId, row.parent_ref))
+          : unpackString(row.parent_ref)
+      ) as NodeId;
+      const toNodeId = unpackString(row.to_node) as NodeId;
+      return toEdge({ fromNodeId, toNodeId, edgeKind, cause }, row.seq + 1);
+    });
 
   /** The node id of the session's `node_created` event at `seq` (what a node reference in event data names). */
   const nodeIdAt = (sk: number, sessionId: SessionId, seq: number) =>
@@ -231,7 +245,10 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     if (graph.kind !== 'healthy') return graph;
     const nodes = new Map<NodeId, StoredNode>();
     for (const row of q.nodes.all(sessionId) as NodeRow[]) nodes.set(row.node_id, toNode(row));
-    const edges = eventsOfKind(sessionId, 'edge_created').map((e) => toEdge(e.data, e.seq));
+    const edges = [
+      ...eventsOfKind(sessionId, 'edge_created').map((e) => toEdge(e.data, e.seq)),
+      ...foldedEdges(sessionId),
+    ].sort((a, b) => a.seq - b.seq);
     return { kind: 'ok', session: { ...toHead(head.row), nodes, edges } };
   };
 
@@ -359,12 +376,13 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     listEvents(sessionId, fromSeq = 0) {
       const key = keyOf(sessionId);
       if (key === null) return [];
-      const from = key.range[0] | BigInt(Math.max(0, fromSeq));
+      // From the row before: an edge at `fromSeq` may be folded into it (edge-fold.ts).
+      const from = key.range[0] | BigInt(Math.max(0, fromSeq - 1));
       const nodes = nodeIdsInOrder((seq) => nodeIdAt(key.sk, sessionId, seq));
-      return (q.events.all(from, key.range[1]) as StoredEvent[]).map((row) => {
-        const event = decodeEvent(row, key.session, nodes.nodeAt);
-        nodes.note(event);
-        return event;
+      return (q.events.all(from, key.range[1]) as StoredRow[]).flatMap((row) => {
+        const events = decodeRow(row, key.session, nodes.nodeAt);
+        nodes.note(events[0]!);
+        return events[0]!.seq >= fromSeq ? events : events.filter((e) => e.seq >= fromSeq);
       });
     },
     listRecentSessions(limit) {
@@ -417,6 +435,16 @@ interface HeadRow extends Omit<SessionRow, 'session_id'> {
   nodes_found: number | null;
   edges_found: number | null;
   unpinned_hash: string | null;
+}
+
+/** A `node_created` row with an edge folded into it, and its parent reference (foldedEdges). */
+interface FoldedEdgeRow {
+  sk: number;
+  seq: number;
+  edge: number;
+  to_node: string;
+  parent_ref: number | string;
+  parent_node: string | null;
 }
 
 /** An event of one kind with the node ids its references name (eventsOfKindSql). */
@@ -539,24 +567,29 @@ function nodeRefSql(field: 'fromNodeId' | 'toNodeId'): string {
  * `counts` only the index probes: the counts are NULL.
  */
 function headSql(columns: string, counts = true): string {
-  // The event count reads the session's part of the dedupe index (migration 10), whose entries are far smaller than
-  // rows; the first and last seq are two probes (an aggregate min/max would visit every row a second time). The
-  // three counts grow with the session; the probes do not.
+  // The event count steps the session's rows (the dedupe index leaves some out since schema 18); the first and last
+  // seq are two probes (an aggregate min/max would visit every row a second time). The three counts grow with the
+  // session; the probes do not.
+  // A row with an edge folded into it (schema 18) holds two seqs and one edge: the scan counts both.
   const count = (sql: string) => (counts ? `(${sql})` : 'NULL');
-  return `SELECT ${columns},
-      ${count('SELECT count(*) FROM events WHERE id >> 32 = @sk')} AS n_events,
+  const rows = counts
+    ? '(SELECT count(*) + count(edge) AS n_events, count(edge) AS folded FROM events WHERE id >= @lo AND id < @hi)'
+    : '(SELECT NULL AS n_events, NULL AS folded)';
+  return `SELECT ${columns}, c.n_events,
       (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id LIMIT 1) AS lo_seq,
-      (SELECT id & 4294967295 FROM events WHERE id >= @lo AND id < @hi ORDER BY id DESC LIMIT 1) AS hi_seq,
+      (SELECT (id & 4294967295) + (edge IS NOT NULL) FROM events WHERE id >= @lo AND id < @hi
+       ORDER BY id DESC LIMIT 1) AS hi_seq,
       ${count('SELECT count(*) FROM nodes WHERE id >= @lo AND id < @hi')} AS nodes_found,
-      ${count(`SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi`)} AS edges_found,
+      ${count(`SELECT count(*) FROM events WHERE kind = ${kindCode('edge_created')} AND id >= @lo AND id < @hi`)}
+        + c.folded AS edges_found,
       (SELECT r.workflow_hash FROM runs r WHERE r.session_id = @sessionId
          AND NOT EXISTS (SELECT 1 FROM workflows w WHERE w.workflow_hash = r.workflow_hash) LIMIT 1) AS unpinned_hash
-    FROM (SELECT 1) LEFT JOIN sessions s ON s.session_id = @sessionId`;
+    FROM ${rows} c LEFT JOIN sessions s ON s.session_id = @sessionId`;
 }
 
 function prepare(db: Database.Database) {
   const inRange = 'id >= ? AND id < ?';
-  const eventColumns = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key';
+  const eventColumns = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key, edge';
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
     head: db.prepare(headSql('s.*')),
@@ -609,6 +642,15 @@ function prepare(db: Database.Database) {
     // rows instead of the partial index.
     edgeEvents: db.prepare(eventsOfKindSql('edge_created', 'events_edges')),
     outputEvents: db.prepare(eventsOfKindSql('output_appended', 'events_outputs')),
+    foldedEdges: db.prepare(
+      `SELECT k.sk, e.id & 4294967295 AS seq, e.edge, e.data ->> '$.nodeId' AS to_node,
+              e.data ->> '${dataPath('parentNodeId')}' AS parent_ref, r.data ->> '$.nodeId' AS parent_node
+       FROM session_keys k JOIN nodes n ON n.id >= k.sk << 32 AND n.id < (k.sk + 1) << 32
+         JOIN events e ON e.id = n.id
+         LEFT JOIN events r ON json_type(e.data, '${dataPath('parentNodeId')}') = 'integer'
+           AND r.id = (k.sk << 32) | (e.data ->> '${dataPath('parentNodeId')}') AND r.kind = ${kindCode('node_created')}
+       WHERE k.session_id = ? AND e.edge IS NOT NULL ORDER BY n.id`,
+    ),
     skOfNode: db.prepare(
       'SELECT k.sk, k.session_id FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 WHERE n.node_id = ?',
     ),

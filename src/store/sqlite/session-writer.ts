@@ -1,16 +1,17 @@
 // The write side of the SQLite store. Only ever called inside a BEGIN IMMEDIATE transaction (sqlite-session-store.ts).
 import type Database from 'better-sqlite3';
-import type { EventId, SessionEvent, SessionId } from '../../engine/events.js';
+import type { EventId, NewEvent, SessionEvent, SessionId } from '../../engine/events.js';
 import type { SessionTx } from '../session-store.js';
+import { hasDedupeEntry, nodesNamedBy } from './dedupe-entries.js';
+import { decodeRow, foldedEdgeCode, type StoredRow } from './edge-fold.js';
 import {
-  decodeEvent,
   derivedEventId,
   encodeEvent,
   eventKey,
+  kindCode,
   NODE_ID_AT_SQL,
   type NodeSeqOf,
   type SessionKey,
-  type StoredEvent,
   sessionRange,
   storedNodeId,
 } from './event-codec.js';
@@ -24,6 +25,17 @@ type SessionWriter = Pick<
   SessionTx,
   'appendEvents' | 'importEvents' | 'pinWorkflow' | 'insertToken' | 'rememberRoot' | 'forgetRootsSeenBefore'
 >;
+
+interface AppendState {
+  readonly seqOf: NodeSeqOf;
+  readonly created: Map<string, number>;
+  readonly unindexedKeys: Set<string>;
+}
+
+interface FoldedEdge {
+  readonly event: SessionEvent;
+  readonly code: number;
+}
 
 interface SessionKeyRow {
   sk: number;
@@ -58,22 +70,38 @@ export function createWriter(
     q.claimTokens.run(eventKey(sk, seq), atMs, eventKey(sk, UNHELD_NODE_SEQ), nodeId);
   };
 
-  /** Whether the session already holds an event with this dedupe key (the hash narrows it to a row or two). */
-  const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string): boolean => {
+  /**
+   * Whether the session already holds an event with this dedupe key: the index entries of its hash (narrowed to a row
+   * or two), else the unindexed events that could carry it (dedupe-entries.ts): this append's, the `node_created` row
+   * of the node a `node:` key names, and for an `edge:`/`trace:` key naming a node held before this append, that
+   * session's unindexed edges or traces after the node (a scan only duplicates reach).
+   */
+  const seen = (sk: number, session: SessionKey, hash: number, dedupeKey: string, append: AppendState): boolean => {
+    if (append.unindexedKeys.has(dedupeKey)) return true;
     const nodeAt = (seq: number) => storedNodeId(q.nodeIdAt.get(eventKey(sk, seq)), session.sessionId, seq);
-    return (q.dedupeCandidates.all(sk, hash) as StoredEvent[]).some(
-      (row) => decodeEvent(row, session, nodeAt).dedupeKey === dedupeKey,
-    );
+    const holdsKey = (rows: unknown[]) =>
+      (rows as StoredRow[]).some((row) => decodeRow(row, session, nodeAt).some((e) => e.dedupeKey === dedupeKey));
+    const named = nodesNamedBy(dedupeKey);
+    const node = named?.kind === 'node' ? named.nodeIds[0] : null;
+    if (holdsKey(q.dedupeCandidates.all({ sk, hash, node }))) return true;
+    if (named === null || named.kind === 'node') return false;
+    const end = sessionRange(sk)[1];
+    const after = named.kind === 'edge' ? q.unindexedEdgesAfter : q.unindexedTracesAfter;
+    return named.nodeIds.some((nodeId) => {
+      if (append.created.has(nodeId)) return false;
+      const seq = q.nodeSeq.get(nodeId, sk) as number | undefined;
+      return seq !== undefined && holdsKey(after.all({ node: eventKey(sk, seq), end }));
+    });
   };
 
   /**
    * Node seqs for the events of one append (schema 11): the nodes it creates, else the session's node rows (the
-   * projection of every earlier `node_created`).
+   * projection of every earlier `node_created`); and the dedupe keys of its events stored without an index entry.
    */
-  const nodeSeqs = (sk: number) => {
+  const appendState = (sk: number): AppendState => {
     const created = new Map<string, number>();
     const seqOf: NodeSeqOf = (nodeId) => created.get(nodeId) ?? (q.nodeSeq.get(nodeId, sk) as number | undefined);
-    return { seqOf, created };
+    return { seqOf, created, unindexedKeys: new Set() };
   };
 
   /** Stores one event row; returns its `events.id`. */
@@ -81,13 +109,66 @@ export function createWriter(
     sk: number,
     session: SessionKey,
     event: SessionEvent,
-    seqOf: NodeSeqOf,
-    hash = dedupeHash(event.dedupeKey),
+    append: AppendState,
+    keyHash = dedupeHash(event.dedupeKey),
+    edge: number | null = null,
   ) => {
-    const row = encodeEvent(event, session, seqOf);
+    const row = encodeEvent(event, session, append.seqOf);
     const id = eventKey(sk, row.seq);
-    q.insertEvent.run(id, row.kind, row.at_ms, hash, row.data, row.event_id, row.run_id, row.node_id, row.dedupe_key);
+    const hash = hasDedupeEntry(event, row, append.seqOf) ? keyHash : null;
+    if (hash === null) append.unindexedKeys.add(event.dedupeKey);
+    q.insertEvent.run(
+      id,
+      row.kind,
+      row.at_ms,
+      hash,
+      row.data,
+      row.event_id,
+      row.run_id,
+      row.node_id,
+      row.dedupe_key,
+      edge,
+    );
     return id;
+  };
+
+  /** Stores `event` (with `edge` folded into its row) and applies it, then the edge, to the projections. */
+  const insertWithEdge = (
+    sk: number,
+    session: SessionKey,
+    event: SessionEvent,
+    append: AppendState,
+    edge: FoldedEdge | null,
+    keyHash?: number,
+  ) => {
+    projector.apply(event, insertEvent(sk, session, event, append, keyHash, edge?.code ?? null));
+    if (event.kind === 'node_created') {
+      append.created.set(event.data.nodeId, event.seq);
+      claimTokens(sk, event.data.nodeId, event.seq, event.atMs);
+    }
+    if (edge === null) return;
+    append.unindexedKeys.add(edge.event.dedupeKey);
+    projector.apply(edge.event, eventKey(sk, edge.event.seq));
+  };
+
+  /** The edge appended right after `node` when it folds into the node's row and is not recorded already. */
+  const foldableEdge = (
+    sk: number,
+    session: SessionKey,
+    node: SessionEvent,
+    next: NewEvent | undefined,
+    append: AppendState,
+  ): FoldedEdge | null => {
+    // An edge with the node's key is a duplicate that the node's row, not yet written, would show.
+    if (node.kind !== 'node_created' || next?.kind !== 'edge_created' || next.dedupeKey === node.dedupeKey) return null;
+    const seq = node.seq + 1;
+    const edge = { ...next, eventId: derivedEventId(session.sessionId, seq), sessionId: session.sessionId, seq };
+    const code = foldedEdgeCode(node, edge as SessionEvent, session);
+    if (code === null) return null;
+    // The node is this append's before its row is: the edge naming it needs no look-up of older nodes.
+    append.created.set(node.data.nodeId, node.seq);
+    if (seen(sk, session, dedupeHash(edge.dedupeKey), edge.dedupeKey, append)) return null;
+    return { event: edge as SessionEvent, code };
   };
 
   return {
@@ -95,11 +176,12 @@ export function createWriter(
       if (events.length === 0) return [];
       let { sk, session } = sessionKey(sessionId);
       let seq = lastSeq(sk) + 1;
-      const nodes = nodeSeqs(sk);
+      const nodes = appendState(sk);
       const appended: SessionEvent[] = [];
-      for (const event of events) {
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
         const hash = dedupeHash(event.dedupeKey);
-        if (seen(sk, session, hash, event.dedupeKey)) continue;
+        if (seen(sk, session, hash, event.dedupeKey, nodes)) continue;
         if (event.kind === 'run_started' && session.runId === null) {
           // The session's run: what event rows leave out when they repeat it (event-codec.ts).
           session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
@@ -107,13 +189,15 @@ export function createWriter(
         }
         const eventId = newEventId?.() ?? derivedEventId(sessionId, seq);
         const stored = { ...event, eventId, sessionId, seq } as SessionEvent;
-        projector.apply(stored, insertEvent(sk, session, stored, nodes.seqOf, hash));
-        if (stored.kind === 'node_created') {
-          nodes.created.set(stored.data.nodeId, seq);
-          claimTokens(sk, stored.data.nodeId, seq, stored.atMs);
-        }
+        const edge = newEventId === undefined ? foldableEdge(sk, session, stored, events[i + 1], nodes) : null;
+        insertWithEdge(sk, session, stored, nodes, edge, hash);
         appended.push(stored);
         seq += 1;
+        if (edge !== null) {
+          appended.push(edge.event);
+          seq += 1;
+          i += 1;
+        }
       }
       return appended;
     },
@@ -122,21 +206,21 @@ export function createWriter(
       if (lastSeq(sk) !== -1) {
         throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
       }
-      const nodes = nodeSeqs(sk);
-      events.forEach((event, index) => {
-        if (event.seq !== index || event.sessionId !== sessionId) {
-          throw new Error(`Event ${index} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
+      const nodes = appendState(sk);
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
+        if (event.seq !== i || event.sessionId !== sessionId) {
+          throw new Error(`Event ${i} of session ${sessionId} is numbered ${event.seq} of ${event.sessionId}.`);
         }
         if (event.kind === 'run_started' && session.runId === null) {
           session = { sessionId, runId: event.data.runId, workflowHash: event.data.workflowHash };
           q.setSessionRun.run(session.runId, session.workflowHash, sk);
         }
-        projector.apply(event, insertEvent(sk, session, event, nodes.seqOf));
-        if (event.kind === 'node_created') {
-          nodes.created.set(event.data.nodeId, event.seq);
-          claimTokens(sk, event.data.nodeId, event.seq, event.atMs);
-        }
-      });
+        const next = events[i + 1];
+        const code = next === undefined || next.sessionId !== sessionId ? null : foldedEdgeCode(event, next, session);
+        insertWithEdge(sk, session, event, nodes, code === null ? null : { event: next!, code });
+        if (code !== null) i += 1;
+      }
     },
     pinWorkflow(compiled) {
       // Not cached here: a rolled-back pin must not be visible through the cache.
@@ -177,21 +261,42 @@ export function createWriter(
   };
 }
 
+const EVENT_COLUMNS = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key, edge';
+
 function prepare(db: Database.Database) {
   return {
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     setSessionRun: db.prepare('UPDATE session_keys SET run_id = ?, workflow_hash = ? WHERE sk = ?'),
     insertSessionKey: db.prepare('INSERT INTO session_keys (session_id) VALUES (?)'),
-    lastSeq: db.prepare('SELECT id & 4294967295 FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1').pluck(),
+    // A row with an edge folded into it holds the next seq too.
+    lastSeq: db
+      .prepare(
+        'SELECT (id & 4294967295) + (edge IS NOT NULL) FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1',
+      )
+      .pluck(),
+    // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
     dedupeCandidates: db.prepare(
-      `SELECT id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key FROM events
-       WHERE id >> 32 = ? AND dedupe_hash = ?`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE id >> 32 = @sk AND dedupe_hash = @hash
+       UNION ALL
+       SELECT ${EVENT_COLUMNS} FROM events WHERE id = (SELECT id FROM nodes WHERE node_id = @node)
+         AND id >> 32 = @sk AND dedupe_hash IS NULL`,
+    ),
+    // An edge to the node is folded into the node's own row (edge-fold.ts) or a row after it.
+    unindexedEdgesAfter: db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE id = @node AND edge IS NOT NULL
+       UNION ALL
+       SELECT ${EVENT_COLUMNS} FROM events
+       WHERE id > @node AND id < @end AND kind = ${kindCode('edge_created')} AND dedupe_hash IS NULL`,
+    ),
+    unindexedTracesAfter: db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE id > @node AND id < @end AND kind = ${kindCode('decision_trace_appended')} AND dedupe_hash IS NULL`,
     ),
     nodeSeq: db.prepare('SELECT id & 4294967295 FROM nodes WHERE node_id = ? AND id >> 32 = ?').pluck(),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     insertEvent: db.prepare(
-      `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key, edge)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     nodeKey: db
       .prepare(

@@ -7,14 +7,8 @@ import Database from 'better-sqlite3';
 import type { EventId, RunId, SessionId } from '../../engine/events.js';
 import type { WorkflowHash } from '../../workflow/types.js';
 import type { SessionLocked, SessionReader, SessionStore, SessionTx, TransactionResult } from '../session-store.js';
-import {
-  decodeEvent,
-  eventKey,
-  NODE_ID_AT_SQL,
-  nodeIdsInOrder,
-  type StoredEvent,
-  storedNodeId,
-} from './event-codec.js';
+import { decodeRow, type StoredRow } from './edge-fold.js';
+import { eventKey, NODE_ID_AT_SQL, nodeIdsInOrder, storedNodeId } from './event-codec.js';
 import { migrate, userVersion } from './migrate.js';
 import { createProjector } from './projections.js';
 import { createReader, type WorkflowCache } from './session-reader.js';
@@ -70,7 +64,8 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
   const tx: SessionTx = { ...reader, ...createWriter(db, projector, options.newEventId) };
   const readAllEvents = db.prepare(
     `SELECT k.sk, k.session_id, k.run_id AS session_run_id, k.workflow_hash AS session_workflow_hash,
-            e.id & 4294967295 AS seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key
+            e.id & 4294967295 AS seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key,
+            e.edge
      FROM events e JOIN session_keys k ON k.sk = e.id >> 32 WHERE e.id > ? ORDER BY e.id LIMIT ?`,
   );
 
@@ -118,9 +113,10 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
           sk = rowSk;
           nodes = nodeIdsInOrder((seq) => storedNodeId(nodeIdAt.get(eventKey(rowSk, seq)), row.session_id, seq));
         }
-        const event = decodeEvent(row, session, nodes.nodeAt);
-        nodes.note(event);
-        projector.apply(event, eventKey(row.sk, row.seq));
+        const [event, edge] = decodeRow(row, session, nodes.nodeAt);
+        nodes.note(event!);
+        projector.apply(event!, eventKey(row.sk, row.seq));
+        if (edge !== undefined) projector.apply(edge, eventKey(row.sk, edge.seq));
       }
       if (rows.length < REBUILD_BATCH) return;
       after = eventKey(rows[rows.length - 1]!.sk, rows[rows.length - 1]!.seq);
@@ -163,7 +159,7 @@ function locked(sessionId: SessionId | null, waitBudgetMs: number): SessionLocke
   return { kind: 'session_locked', sessionId, waitBudgetMs };
 }
 
-interface EventRowWithId extends StoredEvent {
+interface EventRowWithId extends StoredRow {
   sk: number;
   session_id: SessionId;
   session_run_id: RunId | null;

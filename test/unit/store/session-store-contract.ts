@@ -94,6 +94,115 @@ export function describeSessionStoreContract(name: string, factory: () => StoreH
         expect(store.read((r) => r.listEvents(S))).toHaveLength(8);
       });
 
+      // The use cases' own keys (`node:`, `edge:`, `trace:`); the SQLite store keeps no index entry for some of them.
+      const nodeEvents = (from: NodeId, to: NodeId, atMs: number): NewEvent[] => [
+        {
+          kind: 'node_created',
+          runId: R,
+          nodeId: to,
+          dedupeKey: `node:${to}`,
+          atMs,
+          data: {
+            nodeId: to,
+            nodeKind: 'step',
+            parentNodeId: from,
+            workflowHash: WORKFLOW_HASH,
+            state: pending('x', 1),
+          },
+        },
+        {
+          kind: 'edge_created',
+          runId: R,
+          nodeId: from,
+          dedupeKey: `edge:${from}:${to}`,
+          atMs,
+          data: { fromNodeId: from, toNodeId: to, edgeKind: 'advance', cause: 'advance' },
+        },
+        {
+          kind: 'decision_trace_appended',
+          runId: R,
+          nodeId: to,
+          dedupeKey: `trace:${to}`,
+          atMs,
+          data: { nodeId: to, entries: [{ kind: 'selected_step', stepId: 'x' }] },
+        },
+      ];
+      const appendTo = (events: NewEvent[]) => inTx((tx) => tx.appendEvents(S, events));
+
+      it('skips a node, edge or trace appended again, in the same append or a later one', () => {
+        start();
+        const b = 'node_b' as NodeId;
+        const first = appendTo([...nodeEvents(root, b, 2000), ...nodeEvents(root, b, 2000)]);
+        expect(first.map((e) => e.seq)).toEqual([7, 8, 9]);
+        expect(appendTo(nodeEvents(root, b, 3000))).toEqual([]);
+        for (const event of nodeEvents(root, b, 3000)) expect(appendTo([event])).toEqual([]);
+        const c = 'node_c' as NodeId;
+        appendTo(nodeEvents(b, c, 4000));
+        // The edge and trace of an older node, alone and after a fresh event.
+        const [, edge, trace] = nodeEvents(root, b, 5000);
+        expect(appendTo([edge!, trace!]).length).toBe(0);
+        const fresh = appendTo([{ ...trace!, dedupeKey: 'trace:fresh' }, edge!, trace!]);
+        expect(fresh.map((e) => e.dedupeKey)).toEqual(['trace:fresh']);
+        expect(store.read((r) => r.listEvents(S)).map((e) => e.seq)).toEqual([...Array(14).keys()]);
+        expect(store.read((r) => r.listEvents(S, 7))).toEqual([
+          ...first,
+          ...nodeEvents(b, c, 4000).map(() => expect.anything()),
+          ...fresh,
+        ]);
+      });
+
+      it('lists the log from any seq, a node and its edge appended together included', () => {
+        start();
+        appendTo(nodeEvents(root, 'node_b' as NodeId, 2000));
+        appendTo(nodeEvents('node_b' as NodeId, 'node_c' as NodeId, 3000));
+        const all = store.read((r) => r.listEvents(S));
+        expect(all.map((e) => e.seq)).toEqual([...Array(13).keys()]);
+        for (const e of all) expect(store.read((r) => r.listEvents(S, e.seq))).toEqual(all.slice(e.seq));
+        expect(store.read((r) => r.listEvents(S, 13))).toEqual([]);
+        const loaded = store.read((r) => r.loadSession(S));
+        if (loaded.kind !== 'ok') throw new Error(loaded.kind);
+        expect(loaded.session.lastSeq).toBe(12);
+        expect(loaded.session.edges.map((e) => [e.fromNodeId, e.toNodeId, e.seq])).toEqual([
+          [root, 'node_b', 8],
+          ['node_b', 'node_c', 11],
+        ]);
+        expect(store.read((r) => r.checkHealth(S))).toEqual({ kind: 'healthy' });
+        expect(inTx((tx) => tx.appendEvents(S, nodeEvents('node_c' as NodeId, 'node_d' as NodeId, 4000)))[0]!.seq).toBe(
+          13,
+        );
+      });
+
+      it('skips an edge or trace appended before its node exists and again after', () => {
+        start();
+        const b = 'node_b' as NodeId;
+        const [node, edge, trace] = nodeEvents(root, b, 2000);
+        expect(appendTo([edge!, trace!]).map((e) => e.seq)).toEqual([7, 8]);
+        expect(appendTo([node!, edge!, trace!]).map((e) => e.seq)).toEqual([9]);
+        expect(appendTo([edge!, trace!])).toEqual([]);
+        expect(store.read((r) => r.loadSession(S))).toMatchObject({ kind: 'ok' });
+      });
+
+      it('skips any event whose key a node, edge or trace already recorded', () => {
+        start();
+        const b = 'node_b' as NodeId;
+        appendTo(nodeEvents(root, b, 2000));
+        const noteWith = (dedupeKey: string): NewEvent => ({
+          kind: 'output_appended',
+          runId: R,
+          nodeId: b,
+          dedupeKey,
+          atMs: 3000,
+          data: { nodeId: b, attemptId: 'attempt_x' as AttemptId, channel: 'notes', notesMarkdown: 'again' },
+        });
+        const keys = [`node:${b}`, `edge:${root}:${b}`, `trace:${b}`];
+        expect(appendTo(keys.map(noteWith))).toEqual([]);
+        expect(appendTo([noteWith('notes:other')]).map((e) => e.seq)).toEqual([10]);
+        // A node recorded under its edge's key: the edge after it is a duplicate.
+        const [node, edge] = nodeEvents(b, 'node_c' as NodeId, 4000);
+        const appended = appendTo([{ ...node!, dedupeKey: edge!.dedupeKey }, edge!]);
+        expect(appended.map((e) => e.kind)).toEqual(['node_created']);
+      });
+
       it('deduplicates per session, not across sessions', () => {
         start(S);
         const other = start('sess_b' as SessionId, 'run_b' as RunId, 'node_rootb' as NodeId);

@@ -20,9 +20,14 @@ function open(path: string, lockWaitMs?: number): SqliteSessionStore {
   return openSqliteSessionStore({ path, newEventId: counterIds(String(Math.random()).slice(2, 8)).event, lockWaitMs });
 }
 
-function sqliteHarness(): StoreHarness {
+/** The store as the app opens it: event ids derived from (session, seq), so edges fold into their nodes' rows. */
+function openDerived(path: string): SqliteSessionStore {
+  return openSqliteSessionStore({ path });
+}
+
+function sqliteHarness(openStore = open): StoreHarness {
   const path = tempDbPath();
-  let store = open(path);
+  let store = openStore(path);
   const raw = (fn: (db: Database.Database) => void) => {
     const db = new Database(path);
     try {
@@ -37,7 +42,7 @@ function sqliteHarness(): StoreHarness {
     },
     reopen() {
       store.close();
-      store = open(path);
+      store = openStore(path);
       return store;
     },
     corrupt(sessionId: SessionId, how: Corruption) {
@@ -74,7 +79,8 @@ function sqliteHarness(): StoreHarness {
   };
 }
 
-describeSessionStoreContract('sqlite', sqliteHarness);
+describeSessionStoreContract('sqlite', () => sqliteHarness());
+describeSessionStoreContract('sqlite, derived event ids', () => sqliteHarness(openDerived));
 
 describe('SQLite session store', () => {
   it('runs with WAL, synchronous=FULL, foreign keys and the configured busy timeout', () => {
