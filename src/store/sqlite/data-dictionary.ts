@@ -9,8 +9,8 @@
 //   gets a `~` prefix.
 
 /**
- * Append-only: a key's code is the letter at its index in CODE_LETTERS. `nodeId` and `state` stay spelled out, so a
- * node's state is still found at `$.state` of its `node_created` event by anyone reading the file with SQL.
+ * Append-only: a key's code is the letter at its index in CODE_LETTERS. `nodeId` and `state` were spelled out until
+ * schema 19; a row written before still unpacks, as a key that is not one letter stands for itself.
  */
 const DATA_KEYS = [
   'fromNodeId',
@@ -63,6 +63,8 @@ const DATA_KEYS = [
   'contractRef',
   'key',
   'value',
+  'nodeId',
+  'state',
 ] as const;
 const CODE_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -109,7 +111,7 @@ export function dataValue(value: (typeof DATA_VALUES)[number]): string {
 }
 
 /** A field name of the §10 event data that SQL may reach. */
-export type DataKey = (typeof DATA_KEYS)[number] | 'nodeId' | 'state';
+export type DataKey = (typeof DATA_KEYS)[number];
 
 /** The JSON path (`$.a.b`) of a field inside packed data. */
 export function dataPath(...keys: DataKey[]): string {

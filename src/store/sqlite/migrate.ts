@@ -20,6 +20,7 @@ import * as nodeKeys from './migrations/0013-node-keys.js';
 import * as packedEnumValues from './migrations/0014-packed-enum-values.js';
 import * as shortDedupeHash from './migrations/0015-short-dedupe-hash.js';
 import * as tokenTimes from './migrations/0016-token-times.js';
+import * as smallPacking from './migrations/0019-small-packing.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   packedEnumValues,
   shortDedupeHash,
   tokenTimes,
+  smallPacking,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

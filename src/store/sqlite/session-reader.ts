@@ -486,7 +486,7 @@ function eventsOfKindSql(kind: EventKind, index: string): string {
   const refs = (NODE_REF_FIELDS[kind] ?? []).map((field, i) => {
     const path = dataPath(field);
     return {
-      columns: `e.data ->> '${path}' AS ref${i}, r${i}.data ->> '$.nodeId' AS node${i}`,
+      columns: `e.data ->> '${path}' AS ref${i}, r${i}.data ->> '${dataPath('nodeId')}' AS node${i}`,
       join: `LEFT JOIN events r${i} ON json_type(e.data, '${path}') = 'integer'
         AND r${i}.id = (k.sk << 32) | (e.data ->> '${path}') AND r${i}.kind = ${kindCode('node_created')}`,
     };
@@ -515,7 +515,7 @@ function nodeRefSql(field: 'fromNodeId' | 'toNodeId'): string {
   const path = dataPath(field);
   return `CASE json_type(e.data, '${path}')
     WHEN 'integer' THEN coalesce(
-      (SELECT r.data ->> '$.nodeId' FROM events r
+      (SELECT r.data ->> '${dataPath('nodeId')}' FROM events r
        WHERE r.id = ((e.id >> 32) << 32) | (e.data ->> '${path}') AND r.kind = ${kindCode('node_created')}),
       'event ' || (e.data ->> '${path}'))
     ELSE e.data ->> '${path}' END`;

@@ -83,7 +83,7 @@ describe('SQLite session store', () => {
       synchronous: 2,
       busyTimeoutMs: 1234,
       foreignKeys: true,
-      schemaVersion: 16,
+      schemaVersion: 19,
     });
     store.close();
   });
@@ -94,7 +94,7 @@ describe('SQLite session store', () => {
     recordRealisticSession(first, 1, 10_000);
     first.close();
     const second = open(path);
-    expect(second.settings().schemaVersion).toBe(16);
+    expect(second.settings().schemaVersion).toBe(19);
     expect(second.read((r) => r.listRecentSessions(10))).toHaveLength(1);
     second.close();
   });
@@ -279,7 +279,7 @@ describe('SQLite schema migration 2 (slimmer rows)', () => {
   it('migrates on open: tokens keep their workflow hash, events keep their ids and still deduplicate by key', () => {
     const path = schemaOneDatabase();
     const store = open(path);
-    expect(store.settings().schemaVersion).toBe(16);
+    expect(store.settings().schemaVersion).toBe(19);
     expect(store.read((r) => r.findToken('ct_pinned'))).toMatchObject({
       attemptId: 'attempt_a',
       workflowHash: 'sha256:pinned',
