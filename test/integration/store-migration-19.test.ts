@@ -25,8 +25,35 @@ function spelledViewSql(sql: string): string {
   return sql.replaceAll(`'$.Y'`, `'$.nodeId'`).replace(/'\$\.Z([.'])/g, (_m, next: string) => `'$.state${next}`);
 }
 
-/** Rewrites a schema-19 database as schema 18 left it: `nodeId` and `state` spelled out in event data and views. */
+/** Node rows as schema 18 kept them: kind as text, with their creation time. */
+function nodesAsSchemaEighteen(db: Database.Database): void {
+  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
+    name: string;
+    sql: string;
+  }[];
+  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
+  db.exec(`
+    CREATE TABLE nodes_v18 (
+      id INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE, node_kind TEXT NOT NULL, parent INTEGER,
+      parent_node_id TEXT, workflow_hash TEXT, context_seq INTEGER, advance_children INTEGER NOT NULL DEFAULT 0,
+      created_at_ms INTEGER NOT NULL);
+    INSERT INTO nodes_v18
+      SELECT n.id, n.node_id,
+             CASE n.node_kind WHEN 0 THEN 'step' WHEN 1 THEN 'blocked_attempt' WHEN 2 THEN 'checkpoint'
+                              WHEN 3 THEN 'gate_checkpoint' END,
+             n.parent, n.parent_node_id, n.workflow_hash, n.context_seq, n.advance_children, e.at_ms
+      FROM nodes n JOIN events e ON e.id = n.id;
+    DROP TABLE nodes;
+    ALTER TABLE nodes_v18 RENAME TO nodes;`);
+  for (const view of views) db.exec(view.sql);
+}
+
+/**
+ * Rewrites a schema-19 database as schema 18 left it: `nodeId` and `state` spelled out in event data and views, node
+ * rows with their kind as text and their creation time.
+ */
 function downgradeToSchemaEighteen(db: Database.Database): void {
+  nodesAsSchemaEighteen(db);
   const rows = db.prepare('SELECT id, data FROM events').safeIntegers().all() as { id: bigint; data: string }[];
   const write = db.prepare('UPDATE events SET data = ? WHERE id = ?');
   for (const row of rows) {
@@ -65,6 +92,7 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     db.transaction(() => downgradeToSchemaEighteen(db))();
     db.close();
     expect(rawEventData(path).some((data) => data.includes('"nodeId"') && data.includes('"state"'))).toBe(true);
+    expect(columnsOf(path, 'nodes')).toContain('created_at_ms');
 
     const store = openSqliteSessionStore({ path });
     expect(store.settings().schemaVersion).toBe(19);
@@ -77,6 +105,8 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     expect(after.projections).toEqual(before.projections);
     expect(after.tokens).toEqual(before.tokens);
     expect(rawEventData(path).some((data) => data.includes('"nodeId"') || data.includes('"state"'))).toBe(false);
+    expect(columnsOf(path, 'nodes')).not.toContain('created_at_ms');
+    expect(rowsOf(path, 'SELECT DISTINCT typeof(node_kind) FROM nodes')).toEqual(['integer']);
     // The tokens view reads a node's id from its node_created event when the node has no row.
     expect(tokenNodeIdsWithoutNodeRows(path)).toEqual(before.tokens.map((t) => t.nodeId).sort());
 
@@ -124,6 +154,19 @@ function tokenNodeIdsWithoutNodeRows(path: string): string[] {
     const ids = db.prepare('SELECT node_id FROM tokens').pluck().all() as string[];
     db.exec('ROLLBACK');
     return ids.sort();
+  } finally {
+    db.close();
+  }
+}
+
+function columnsOf(path: string, table: string): string[] {
+  return rowsOf(path, `SELECT name FROM pragma_table_info('${table}')`) as string[];
+}
+
+function rowsOf(path: string, sql: string): unknown[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(sql).pluck().all();
   } finally {
     db.close();
   }

@@ -6,6 +6,7 @@ import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/even
 import { firstLine, titleFromContext } from '../session-title.js';
 import { dataPath, dataValue, unpackJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
+import { nodeKindCode } from './node-kinds.js';
 
 /** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
 export const PROJECTION_TABLES = ['sessions', 'runs', 'nodes', 'contexts', 'session_metrics'] as const;
@@ -69,17 +70,17 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
     const parent = d.parentNodeId === null ? undefined : (s.parentRow.get(d.parentNodeId) as ParentRow | undefined);
     const contextSeq = own?.seq ?? parent?.context_seq ?? null;
     // The run's own workflow hash is not repeated in every node row (migration 4); the row is keyed by its event's id
-    // and names its parent by the parent's row (migration 13).
+    // and names its parent by the parent's row (migration 13); its kind is a code and its time its event's (migration
+    // 19).
     const runHash = s.runWorkflowHash.get(e.sessionId) as string | undefined;
     s.insertNode.run(
       rowId,
       d.nodeId,
-      d.nodeKind,
+      nodeKindCode(d.nodeKind),
       parent?.id ?? null,
       parent === undefined ? d.parentNodeId : null,
       runHash === d.workflowHash ? null : d.workflowHash,
       contextSeq,
-      e.atMs,
     );
     s.countNode.run(e.sessionId);
     if (d.nodeKind === 'step' || d.nodeKind === 'blocked_attempt') s.setPreferredTip.run(d.nodeId, e.sessionId);
@@ -182,8 +183,8 @@ function prepare(db: Database.Database) {
     contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
     parentRow: db.prepare('SELECT id, context_seq FROM nodes WHERE node_id = ?').safeIntegers(),
     insertNode: db.prepare(
-      `INSERT INTO nodes (id, node_id, node_kind, parent, parent_node_id, workflow_hash, context_seq, created_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO nodes (id, node_id, node_kind, parent, parent_node_id, workflow_hash, context_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),

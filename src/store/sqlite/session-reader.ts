@@ -35,6 +35,7 @@ import {
 import { dedupeHash } from './migrate.js';
 import { TOKEN_KIND_CODES } from './migrations/0009-token-records.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
+import { NODE_CREATED_AT_SQL, NODE_KIND_SQL, nodeKindCode } from './node-kinds.js';
 import {
   type MetricsRow,
   type NodeRow,
@@ -467,8 +468,9 @@ const PARENT_OK = `(p.id IS NOT NULL OR (n.parent IS NULL AND (n.parent_node_id 
   OR EXISTS (SELECT 1 FROM nodes x WHERE x.node_id = n.parent_node_id))))`;
 
 /** The columns of a NodeRow, over \`nodes n\` joined to its session key \`k\` and its parent \`p\`. */
-const NODE_COLUMNS = `n.node_id, n.node_kind, ${PARENT_NODE_ID} AS parent_node_id, ${NODE_HASH} AS workflow_hash,
-  ${NODE_STATE} AS state, n.id & 4294967295 AS created_seq, n.created_at_ms`;
+const NODE_COLUMNS = `n.node_id, ${NODE_KIND_SQL} AS node_kind, ${PARENT_NODE_ID} AS parent_node_id,
+  ${NODE_HASH} AS workflow_hash, ${NODE_STATE} AS state, n.id & 4294967295 AS created_seq,
+  ${NODE_CREATED_AT_SQL} AS created_at_ms`;
 
 const SUMMARY_SELECT = `
   SELECT s.session_id, s.workspace_path, s.created_at_ms, s.last_activity_ms, s.title, s.goal, s.repo_root,
@@ -561,10 +563,10 @@ function prepare(db: Database.Database) {
     blockedStreak: db
       .prepare(
         `WITH RECURSIVE chain (id, parent) AS (
-         SELECT id, parent FROM nodes WHERE node_id = ? AND node_kind = 'blocked_attempt'
+         SELECT id, parent FROM nodes WHERE node_id = ? AND node_kind = ${nodeKindCode('blocked_attempt')}
          UNION ALL
          SELECT p.id, p.parent FROM nodes p JOIN chain c ON p.id = c.parent
-         WHERE p.node_kind = 'blocked_attempt')
+         WHERE p.node_kind = ${nodeKindCode('blocked_attempt')})
        SELECT count(*) FROM chain`,
       )
       .pluck(),
@@ -621,7 +623,7 @@ function prepare(db: Database.Database) {
     tokenFor: db.prepare(
       `SELECT t.token FROM nodes n JOIN token_records t ON t.node = n.id
        WHERE n.node_id = ? AND t.kind = ? AND t.attempt_id IS ?
-       ORDER BY coalesce(t.created_at_ms, n.created_at_ms), t.token LIMIT 1`,
+       ORDER BY coalesce(t.created_at_ms, ${NODE_CREATED_AT_SQL}), t.token LIMIT 1`,
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
     events: db.prepare(`SELECT ${eventColumns} FROM events WHERE ${inRange} ORDER BY id`),

@@ -17,6 +17,7 @@ import {
 import { dedupeHash } from './migrate.js';
 import { TOKEN_KIND_CODES, UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
+import { NODE_CREATED_AT_SQL } from './node-kinds.js';
 import type { Projector } from './projections.js';
 
 type SessionWriter = Pick<
@@ -143,7 +144,7 @@ export function createWriter(
     },
     insertToken(r) {
       // A token row names its node by the node's event id and leaves out the session's run and its workflow hash
-      // (migration 9), and its creation time when it is the node's (migration 16; node rows hold their event's time).
+      // (migration 9), and its creation time when it is the node's (migration 16: the time of the node's event).
       const { sk, session } = sessionKey(r.sessionId);
       const node = q.nodeKey.get(r.nodeId, r.sessionId) as { id: bigint; created_at_ms: bigint } | undefined;
       q.insertToken.run(
@@ -184,7 +185,7 @@ function prepare(db: Database.Database) {
     ),
     nodeKey: db
       .prepare(
-        `SELECT n.id, n.created_at_ms FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
+        `SELECT n.id, ${NODE_CREATED_AT_SQL} AS created_at_ms FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
          WHERE n.node_id = ? AND k.session_id = ?`,
       )
       .safeIntegers(),

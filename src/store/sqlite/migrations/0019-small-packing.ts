@@ -1,7 +1,9 @@
 // Small packing savings (issue 4: <= 1 KB of database growth per step):
 // - event data packs `nodeId` and `state` like every other §10 field name (`Y`, `Z`), which it spelled out so SQL
 //   could read a node's state at `$.state`: about 20 bytes of a step's events. Rows are rewritten in place (ids, seqs
-//   and dedupe hashes stay), and every view that read those paths is defined again with the packed ones.
+//   and dedupe hashes stay), and every view that read those paths is defined again with the packed ones;
+// - a node row leaves out its creation time, the `at_ms` of its `node_created` event (whose id is the row's), and
+//   stores its kind as a small integer (node-kinds.ts): about 11 bytes a node.
 import type Database from 'better-sqlite3';
 import { dataPath, packJson, unpackJson } from '../data-dictionary.js';
 
@@ -12,6 +14,7 @@ const BATCH = 2000;
 export function apply(db: Database.Database): void {
   repackNodeKeys(db);
   repackViewPaths(db);
+  slimNodes(db);
 }
 
 function repackNodeKeys(db: Database.Database): void {
@@ -52,4 +55,44 @@ function repackViewPaths(db: Database.Database): void {
     if (sql === view.sql) continue;
     db.exec(`DROP VIEW "${view.name}"; ${sql}`);
   }
+}
+
+/** Every view's SQL: dropped before `nodes` is rebuilt (a rename checks every view) and created again after. */
+function dropViews(db: Database.Database): string[] {
+  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
+    name: string;
+    sql: string;
+  }[];
+  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
+  return views.map((view) => view.sql);
+}
+
+function slimNodes(db: Database.Database): void {
+  const views = dropViews(db);
+  db.exec(`
+    CREATE TABLE nodes_v19 (
+      -- the id of the node's node_created event: (sk << 32) | seq; the node's time is that event's at_ms
+      id INTEGER PRIMARY KEY,
+      node_id TEXT NOT NULL UNIQUE,
+      -- 0 step, 1 blocked_attempt, 2 checkpoint, 3 gate_checkpoint (node-kinds.ts)
+      node_kind INTEGER NOT NULL,
+      -- the parent's row id; NULL for a root and for a parent without a row
+      parent INTEGER,
+      -- only for a parent without a row
+      parent_node_id TEXT,
+      -- NULL: the workflow hash of the session's run
+      workflow_hash TEXT,
+      context_seq INTEGER,
+      advance_children INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO nodes_v19 (id, node_id, node_kind, parent, parent_node_id, workflow_hash, context_seq,
+                           advance_children)
+      SELECT id, node_id,
+             CASE node_kind WHEN 'step' THEN 0 WHEN 'blocked_attempt' THEN 1 WHEN 'checkpoint' THEN 2
+                            WHEN 'gate_checkpoint' THEN 3 END,
+             parent, parent_node_id, workflow_hash, context_seq, advance_children
+      FROM nodes ORDER BY id;
+    DROP TABLE nodes;
+    ALTER TABLE nodes_v19 RENAME TO nodes;`);
+  for (const sql of views) db.exec(sql);
 }
