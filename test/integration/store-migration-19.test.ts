@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
-import type { SessionId } from '../../src/engine/events.js';
+import { EVENT_KINDS, type SessionId } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { dataPath, dataValue } from '../../src/store/sqlite/data-dictionary.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
@@ -50,10 +51,16 @@ function nodesAsSchemaEighteen(db: Database.Database): void {
 
 /**
  * Rewrites a schema-19 database as schema 18 left it: `nodeId` and `state` spelled out in event data and views, node
- * rows with their kind as text and their creation time.
+ * rows with their kind as text and their creation time, notes indexed in `session_fts`.
  */
 function downgradeToSchemaEighteen(db: Database.Database): void {
   nodesAsSchemaEighteen(db);
+  db.exec(`
+    DROP TABLE session_notes_fts;
+    INSERT INTO session_fts (rowid, title, goal, notes)
+      SELECT id, NULL, NULL, json_extract(data, '${dataPath('notesMarkdown')}') FROM events
+      WHERE kind = ${EVENT_KINDS.indexOf('output_appended')}
+        AND json_extract(data, '${dataPath('channel')}') = ${dataValue('notes')};`);
   const rows = db.prepare('SELECT id, data FROM events').safeIntegers().all() as { id: bigint; data: string }[];
   const write = db.prepare('UPDATE events SET data = ? WHERE id = ?');
   for (const row of rows) {
@@ -87,12 +94,15 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     first.app.close();
     const sessionId = onlySessionId(path);
     const before = readThroughStore(path, sessionId);
+    expect(before.search).toEqual([sessionId]);
+    expect(before.projections.fts.migration).toHaveLength(1);
 
     const db = new Database(path);
     db.transaction(() => downgradeToSchemaEighteen(db))();
     db.close();
     expect(rawEventData(path).some((data) => data.includes('"nodeId"') && data.includes('"state"'))).toBe(true);
     expect(columnsOf(path, 'nodes')).toContain('created_at_ms');
+    expect(rowsOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%'`)).toEqual([]);
 
     const store = openSqliteSessionStore({ path });
     expect(store.settings().schemaVersion).toBe(19);
@@ -107,6 +117,14 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     expect(rawEventData(path).some((data) => data.includes('"nodeId"') || data.includes('"state"'))).toBe(false);
     expect(columnsOf(path, 'nodes')).not.toContain('created_at_ms');
     expect(rowsOf(path, 'SELECT DISTINCT typeof(node_kind) FROM nodes')).toEqual(['integer']);
+    // Notes are indexed without per-row sizes; title and goal rows keep theirs.
+    expect(rowsOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%' ORDER BY name`)).toEqual([
+      'session_notes_fts',
+      'session_notes_fts_config',
+      'session_notes_fts_data',
+      'session_notes_fts_idx',
+    ]);
+    expect(rowsOf(path, 'SELECT count(*) FROM session_fts_docsize')).toEqual([1]);
     // The tokens view reads a node's id from its node_created event when the node has no row.
     expect(tokenNodeIdsWithoutNodeRows(path)).toEqual(before.tokens.map((t) => t.nodeId).sort());
 

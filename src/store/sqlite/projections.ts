@@ -8,7 +8,10 @@ import { dataPath, dataValue, unpackJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
 import { nodeKindCode } from './node-kinds.js';
 
-/** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
+/**
+ * Tables rebuildProjections() empties and refills. The full-text indexes `session_fts` (titles and goals) and
+ * `session_notes_fts` (notes, migration 19) are handled separately (they are virtual).
+ */
 export const PROJECTION_TABLES = ['sessions', 'runs', 'nodes', 'contexts', 'session_metrics'] as const;
 
 type EventOf<K extends EventKind> = SessionEvent & { readonly kind: K; readonly data: EventDataByKind[K] };
@@ -32,6 +35,7 @@ export function createProjector(db: Database.Database): Projector {
     clear() {
       for (const table of PROJECTION_TABLES) db.prepare(`DELETE FROM ${table}`).run();
       db.prepare(`INSERT INTO session_fts (session_fts) VALUES ('delete-all')`).run();
+      db.prepare(`INSERT INTO session_notes_fts (session_notes_fts) VALUES ('delete-all')`).run();
     },
   };
 }
@@ -98,7 +102,7 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
   output_appended(s, e, rowId) {
     const d = e.data;
     if (d.channel === 'notes') {
-      s.insertFts.run(rowId, null, null, d.notesMarkdown);
+      s.insertNotesFts.run(rowId, d.notesMarkdown);
       const current = s.sessionText.get(e.sessionId) as SessionText | undefined;
       if (current !== undefined && current.title === null) {
         setSessionText(s, e.sessionId, firstLine(d.notesMarkdown), current.goal, rowId);
@@ -179,6 +183,7 @@ function prepare(db: Database.Database) {
     sessionText: db.prepare('SELECT title, goal, fts_title_rowid FROM sessions WHERE session_id = ?').safeIntegers(),
     setSessionText: db.prepare('UPDATE sessions SET title = ?, goal = ?, fts_title_rowid = ? WHERE session_id = ?'),
     insertFts: db.prepare('INSERT INTO session_fts (rowid, title, goal, notes) VALUES (?, ?, ?, ?)'),
+    insertNotesFts: db.prepare('INSERT INTO session_notes_fts (rowid, notes) VALUES (?, ?)'),
     deleteFts: db.prepare('DELETE FROM session_fts WHERE rowid = ?'),
     contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
     parentRow: db.prepare('SELECT id, context_seq FROM nodes WHERE node_id = ?').safeIntegers(),

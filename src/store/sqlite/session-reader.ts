@@ -361,7 +361,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     searchSessions(query, limit): SessionMatch[] {
       const expression = ftsExpression(query);
       if (expression === null) return [];
-      return (q.search.all(expression, limit) as { session_id: SessionId; rank: number }[]).map((r) => ({
+      return (q.search.all({ expression, limit }) as { session_id: SessionId; rank: number }[]).map((r) => ({
         sessionId: r.session_id,
         rank: r.rank,
       }));
@@ -630,9 +630,10 @@ function prepare(db: Database.Database) {
     recent: db.prepare(`${SUMMARY_SELECT} ${SUMMARY_ORDER}`),
     search: db.prepare(
       `SELECT k.session_id, min(m.rank) AS rank
-       FROM (SELECT rowid, rank FROM session_fts WHERE session_fts MATCH ?) m
+       FROM (SELECT rowid, rank FROM session_fts WHERE session_fts MATCH @expression
+             UNION ALL SELECT rowid, rank FROM session_notes_fts WHERE session_notes_fts MATCH @expression) m
          JOIN session_keys k ON k.sk = m.rowid >> 32
-       GROUP BY k.session_id ORDER BY rank, k.session_id LIMIT ?`,
+       GROUP BY k.session_id ORDER BY rank, k.session_id LIMIT @limit`,
     ),
     metrics: db.prepare('SELECT * FROM session_metrics WHERE session_id = ?'),
     roots: db.prepare('SELECT path, last_seen_ms FROM roots ORDER BY last_seen_ms DESC, path'),

@@ -3,9 +3,12 @@
 //   could read a node's state at `$.state`: about 20 bytes of a step's events. Rows are rewritten in place (ids, seqs
 //   and dedupe hashes stay), and every view that read those paths is defined again with the packed ones;
 // - a node row leaves out its creation time, the `at_ms` of its `node_created` event (whose id is the row's), and
-//   stores its kind as a small integer (node-kinds.ts): about 11 bytes a node.
+//   stores its kind as a small integer (node-kinds.ts): about 11 bytes a node;
+// - notes are indexed in their own full-text table without per-row sizes (about 20 bytes a step). With
+//   `detail = none` bm25 ranks every match 0 in either table, so search orders sessions as before (by id).
 import type Database from 'better-sqlite3';
-import { dataPath, packJson, unpackJson } from '../data-dictionary.js';
+import { dataPath, dataValue, packJson, unpackJson } from '../data-dictionary.js';
+import { kindCode } from '../event-codec.js';
 
 export const version = 19;
 
@@ -15,6 +18,7 @@ export function apply(db: Database.Database): void {
   repackNodeKeys(db);
   repackViewPaths(db);
   slimNodes(db);
+  splitNotesIndex(db);
 }
 
 function repackNodeKeys(db: Database.Database): void {
@@ -95,4 +99,25 @@ function slimNodes(db: Database.Database): void {
     DROP TABLE nodes;
     ALTER TABLE nodes_v19 RENAME TO nodes;`);
   for (const sql of views) db.exec(sql);
+}
+
+/**
+ * The notes of `session_fts` move to `session_notes_fts`, which keeps no per-row sizes (`columnsize=0`, which
+ * `contentless_delete` rules out; notes rows are never deleted one by one). The contentless index cannot be copied:
+ * notes are indexed again from their events, and `session_fts` again from the session rows' titles and goals.
+ */
+function splitNotesIndex(db: Database.Database): void {
+  db.exec(`
+    CREATE VIRTUAL TABLE session_notes_fts USING fts5 (
+      notes,
+      content = '', columnsize = 0, detail = none,
+      tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO session_notes_fts (rowid, notes)
+      SELECT id, json_extract(data, '${dataPath('notesMarkdown')}') FROM events
+      WHERE kind = ${kindCode('output_appended')} AND json_extract(data, '${dataPath('channel')}') = ${dataValue('notes')}
+      ORDER BY id;
+    INSERT INTO session_fts (session_fts) VALUES ('delete-all');
+    INSERT INTO session_fts (rowid, title, goal, notes)
+      SELECT fts_title_rowid, title, goal, NULL FROM sessions WHERE fts_title_rowid IS NOT NULL ORDER BY fts_title_rowid;`);
 }
