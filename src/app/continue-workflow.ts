@@ -27,6 +27,7 @@ import {
   withExtras,
 } from './execution-response.js';
 import { type GitFacts, readGitFacts } from './git-observations.js';
+import { recordedInputDigest, sameInputDigest } from './input-digest.js';
 import { rehydrateInTx } from './rehydrate.js';
 import { err, ok, type Result } from './result.js';
 import { issueAttempt, type TokenMinting } from './session-tokens.js';
@@ -172,8 +173,12 @@ function advanceInTx(
 
   const stored: RecordedResponse =
     rerenderable === null
-      ? { inputDigest: request.inputDigest, response }
-      : { inputDigest: request.inputDigest, attemptId: rerenderable, digest: responseDigest(response) };
+      ? { inputDigest: recordedInputDigest(request.inputDigest), response }
+      : {
+          inputDigest: recordedInputDigest(request.inputDigest),
+          attemptId: rerenderable,
+          digest: responseDigest(response),
+        };
   const events = result.events.map((event): NewEvent => {
     if (event.kind !== 'advance_recorded') return event;
     return { ...event, data: { ...event.data, response: stored as unknown as JsonValue } };
@@ -189,7 +194,7 @@ function replay(tx: SessionTx, access: TokenAccess, recorded: RecordedAdvance, i
   if (stored === undefined || response === undefined) {
     throw new Error(`advance from ${recorded.fromNodeId}/${recorded.attemptId} has no recorded response`);
   }
-  if (stored.inputDigest === inputDigest) return response;
+  if (sameInputDigest(stored.inputDigest, inputDigest)) return response;
   const warning: ResponseWarning = {
     code: 'REPLAYED_INPUT_NOT_APPLIED',
     message:

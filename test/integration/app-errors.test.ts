@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
+import { dataPath } from '../../src/store/sqlite/data-dictionary.js';
 import { mintToken } from '../../src/tokens/index.js';
 import { asStep, expectErr, expectOk, SIMPLE_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
 
@@ -196,5 +197,5 @@ describe('continue_workflow input rules', () => {
 });
 
 /** Replaces the state recorded in a node's node_created event with the JSON text (or plain text) `@state`. */
-const SET_NODE_STATE = `UPDATE events SET data = json_set(data, '$.state', CASE WHEN json_valid(@state) THEN json(@state) ELSE @state END)
-  WHERE json_valid(data) AND json_extract(data, '$.nodeId') = @nodeId AND json_type(data, '$.state') IS NOT NULL`;
+const SET_NODE_STATE = `UPDATE events SET data = json_set(data, '${dataPath('state')}', CASE WHEN json_valid(@state) THEN json(@state) ELSE @state END)
+  WHERE json_valid(data) AND json_extract(data, '${dataPath('nodeId')}') = @nodeId AND json_type(data, '${dataPath('state')}') IS NOT NULL`;

@@ -1,6 +1,11 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
+import { EVENT_KINDS } from '../../src/engine/events.js';
+import { dataPath, packJson } from '../../src/store/sqlite/data-dictionary.js';
+import { canonicalJson, sha256Hex } from '../../src/workflow/canonical.js';
 import {
   asStep,
   expectErr,
@@ -324,5 +329,33 @@ describe('continue_workflow: replay', () => {
     const { warnings, ...rest } = other;
     expect(JSON.stringify(rest)).toBe(JSON.stringify(first));
     expect(warnings?.map((w) => w.code)).toEqual(['REPLAYED_INPUT_NOT_APPLIED']);
+  });
+
+  it('records 128 bits of the input digest, and still compares an advance recorded with all 256 bits', () => {
+    const { app, home } = testApp();
+    const ws = workspaceWith(SIMPLE_WORKFLOW);
+    const start = asStep(expectOk(startWorkflow(app, { workflowId: 'acme.simple', workspacePath: ws, goal: 'g' })));
+    const first = asStep(expectOk(continueWorkflow(app, { continueToken: start.continueToken!, notes: 'one' })));
+    const full = sha256Hex(canonicalJson({ notes: 'one', artifacts: null, context: null }));
+    const sessionId = sessionIdOf(app, start.continueToken!);
+    const recorded = () => {
+      const advance = eventsOf(app, sessionId).find((e) => e.kind === 'advance_recorded')!;
+      return (advance.data.response as unknown as { inputDigest: string }).inputDigest;
+    };
+    expect(recorded()).toBe(full.slice(0, 32));
+
+    // An advance recorded before digests were cut to 128 bits.
+    const db = new Database(path.join(home, 'data', 'workrail.db'));
+    db.prepare(`UPDATE events SET data = json_set(data, ?, ?) WHERE kind = ?`).run(
+      dataPath('response', 'inputDigest'),
+      packJson(full),
+      EVENT_KINDS.indexOf('advance_recorded'),
+    );
+    db.close();
+    expect(recorded()).toBe(full);
+    const same = expectOk(continueWorkflow(app, { continueToken: start.continueToken!, notes: 'one' }));
+    expect(JSON.stringify(same)).toBe(JSON.stringify(first));
+    const other = asStep(expectOk(continueWorkflow(app, { continueToken: start.continueToken!, notes: 'two' })));
+    expect(other.warnings?.map((w) => w.code)).toEqual(['REPLAYED_INPUT_NOT_APPLIED']);
   });
 });

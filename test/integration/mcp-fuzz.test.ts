@@ -116,7 +116,7 @@ function corpus(ws: string, continueToken: string, checkpointToken: string): Mal
       const key = `${Object.keys(fields)[i % Object.keys(fields).length]}${'_xyz'.slice(0, 1 + (i % 4))}${i}`;
       add(tool, { ...valid[tool], [key]: 'surprise' }, `unknown key ${key}`);
     }
-    add(tool, { ...valid[tool], ['k\udc00']: 1 }, 'a key with a lone surrogate');
+    add(tool, { ...valid[tool], 'k\udc00': 1 }, 'a key with a lone surrogate');
   }
 
   for (let i = 0; i < 150; i++) {

@@ -9,13 +9,14 @@ import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { SessionId } from '../../src/engine/events.js';
 import { EVENT_KINDS } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
-import { packJson, unpackJson, unpackString } from '../../src/store/sqlite/data-dictionary.js';
+import { packJson, SPELLED_BEFORE_19, unpackJson, unpackString } from '../../src/store/sqlite/data-dictionary.js';
 import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash, dedupeHash48, SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
 import { SESSION_EVENTS_VIEW } from '../../src/store/sqlite/migrations/0003-derived-event-columns.js';
 import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0009-token-records.js';
 import { TOKENS_VIEW as SCHEMA_12_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0012-short-attempt-ids.js';
 import { TOKENS_VIEW as SCHEMA_13_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0013-node-keys.js';
+import { NODE_CREATED_AT_SQL, NODE_KIND_SQL } from '../../src/store/sqlite/node-kinds.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
@@ -24,6 +25,13 @@ import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-h
 const NODES_AS_SCHEMA_12 = `
   SELECT n.node_id, k.session_id, n.node_kind, coalesce(p.node_id, n.parent_node_id) AS parent_node_id,
          n.workflow_hash, n.context_seq, n.advance_children, n.id & 4294967295 AS created_seq, n.created_at_ms
+  FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent`;
+
+/** The node rows of the current schema in the schema-12 layout (schema 19: kind as a code, time from the event). */
+const CURRENT_NODES_AS_SCHEMA_12 = `
+  SELECT n.node_id, k.session_id, ${NODE_KIND_SQL} AS node_kind, coalesce(p.node_id, n.parent_node_id) AS parent_node_id,
+         n.workflow_hash, n.context_seq, n.advance_children, n.id & 4294967295 AS created_seq,
+         ${NODE_CREATED_AT_SQL} AS created_at_ms
   FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent`;
 
 /** Rewrites a schema-13 database as schema 12 left it: node rows keyed by node id, with their session and parent. */
@@ -115,7 +123,7 @@ function downgradeToSchemaTen(db: Database.Database): void {
       else if (Array.isArray(value)) data[field] = value[0];
     }
     // Packed as schema 11 did: attempt ids whole.
-    write.run(JSON.stringify(packJson(data), withAttemptPrefix), row.id);
+    write.run(JSON.stringify(packJson(data, SPELLED_BEFORE_19), withAttemptPrefix), row.id);
   }
   db.pragma('user_version = 10');
 }
@@ -351,7 +359,7 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
     };
     // Schema 13 keys node rows by their event: compare them in the layout they had.
     expect(nodesAfter).toHaveLength(nodesBefore!.length);
-    expect(rowsOf(path, NODES_AS_SCHEMA_12).map(sameColumns)).toEqual(nodesBefore!.map(sameColumns));
+    expect(rowsOf(path, CURRENT_NODES_AS_SCHEMA_12).map(sameColumns)).toEqual(nodesBefore!.map(sameColumns));
     expect(store.read((r) => r.checkHealth(sessionId))).toEqual({ kind: 'healthy' });
     expect(store.rebuildProjections().ok).toBe(true);
     expect(dumpProjections(path, ['ship', 'planned'])).toEqual(migrated);
@@ -512,7 +520,10 @@ function rawEventData(path: string): string[] {
 function rawDedupeHashes(path: string): number[] {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT dedupe_hash FROM events WHERE dedupe_hash IS NOT NULL ORDER BY id').pluck().all() as number[];
+    return db
+      .prepare('SELECT dedupe_hash FROM events WHERE dedupe_hash IS NOT NULL ORDER BY id')
+      .pluck()
+      .all() as number[];
   } finally {
     db.close();
   }

@@ -5,10 +5,20 @@ import Database from 'better-sqlite3';
 
 const PROJECTIONS = ['sessions', 'runs', 'nodes', 'contexts', 'session_metrics'];
 
-/** Every projection row (as sorted JSON lines) and the rows `session_fts` matches for each probe word. */
+/**
+ * Every projection row (as sorted JSON lines) and the rows the full-text index matches for each probe word: those of
+ * `session_fts` and, from schema 19, of `session_notes_fts`.
+ */
 export function dumpProjections(dbPath: string, ftsProbes: readonly string[]) {
   const db = new Database(dbPath, { readonly: true });
   try {
+    const notesTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'session_notes_fts'`).get() !== undefined;
+    const matches = db.prepare(
+      notesTable
+        ? `SELECT rowid FROM session_fts WHERE session_fts MATCH @word
+           UNION ALL SELECT rowid FROM session_notes_fts WHERE session_notes_fts MATCH @word ORDER BY rowid`
+        : 'SELECT rowid FROM session_fts WHERE session_fts MATCH @word ORDER BY rowid',
+    );
     return {
       tables: Object.fromEntries(
         PROJECTIONS.map((table) => [
@@ -16,12 +26,7 @@ export function dumpProjections(dbPath: string, ftsProbes: readonly string[]) {
           (db.prepare(`SELECT * FROM ${table}`).all() as object[]).map((row) => JSON.stringify(row)).sort(),
         ]),
       ),
-      fts: Object.fromEntries(
-        ftsProbes.map((word) => [
-          word,
-          db.prepare('SELECT rowid FROM session_fts WHERE session_fts MATCH ? ORDER BY rowid').pluck().all(word),
-        ]),
-      ),
+      fts: Object.fromEntries(ftsProbes.map((word) => [word, matches.pluck().all({ word })])),
     };
   } finally {
     db.close();

@@ -1,8 +1,9 @@
 // Downgrades for the migration tests: each rewrites a database of the schema after it into its own schema's layout,
 // touching only what that migration changed, so they compose into a chain from the current schema back.
 import Database from 'better-sqlite3';
-import type { NodeId, RunId, SessionEvent, SessionId } from '../../src/engine/events.js';
+import { EVENT_KINDS, type NodeId, type RunId, type SessionEvent, type SessionId } from '../../src/engine/events.js';
 import { openSqliteSessionStore } from '../../src/store/index.js';
+import { dataPath, dataValue } from '../../src/store/sqlite/data-dictionary.js';
 import { encodeEvent } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash, userVersion } from '../../src/store/sqlite/migrate.js';
 import { TOKENS_VIEW as SCHEMA_16_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0016-token-times.js';
@@ -12,6 +13,7 @@ type SessionLogs = ReadonlyMap<SessionId, SessionEvent[]>;
 
 /** The downgrade from each schema to the one before it, newest first. */
 const STEPS: readonly [from: number, (db: Database.Database, logs: SessionLogs) => void][] = [
+  [19, (db) => downgradeToSchemaEighteen(db)],
   [18, (db, logs) => downgradeToSchemaSeventeen(db, logs)],
   [17, (db) => downgradeToSchemaSixteen(db)],
 ];
@@ -94,4 +96,70 @@ export function downgradeToSchemaSeventeen(db: Database.Database, events: Sessio
     DROP INDEX events_by_dedupe;
     CREATE INDEX events_by_dedupe ON events (id >> 32, dedupe_hash);`);
   db.pragma('user_version = 17');
+}
+
+/** Schema 19 packs these event data keys; schema 18 spelled them out. */
+const SPELLED_KEYS: Readonly<Record<string, string>> = { Y: 'nodeId', Z: 'state' };
+
+function withSpelledKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSpelledKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [SPELLED_KEYS[k] ?? k, withSpelledKeys(v)]));
+}
+
+/** A view's SQL with the spelled-out paths schema 18 read. */
+function spelledViewSql(sql: string): string {
+  return sql.replaceAll(`'$.Y'`, `'$.nodeId'`).replace(/'\$\.Z([.'])/g, (_m, next: string) => `'$.state${next}`);
+}
+
+/** Node rows as schema 18 kept them: kind as text, with their creation time. */
+function nodesAsSchemaEighteen(db: Database.Database): void {
+  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
+    name: string;
+    sql: string;
+  }[];
+  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
+  db.exec(`
+    CREATE TABLE nodes_v18 (
+      id INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE, node_kind TEXT NOT NULL, parent INTEGER,
+      parent_node_id TEXT, workflow_hash TEXT, context_seq INTEGER, advance_children INTEGER NOT NULL DEFAULT 0,
+      created_at_ms INTEGER NOT NULL);
+    INSERT INTO nodes_v18
+      SELECT n.id, n.node_id,
+             CASE n.node_kind WHEN 0 THEN 'step' WHEN 1 THEN 'blocked_attempt' WHEN 2 THEN 'checkpoint'
+                              WHEN 3 THEN 'gate_checkpoint' END,
+             n.parent, n.parent_node_id, n.workflow_hash, n.context_seq, n.advance_children, e.at_ms
+      FROM nodes n JOIN events e ON e.id = n.id;
+    DROP TABLE nodes;
+    ALTER TABLE nodes_v18 RENAME TO nodes;`);
+  for (const view of views) db.exec(view.sql);
+}
+
+/**
+ * Rewrites a schema-19 database as schema 18 left it: `nodeId` and `state` spelled out in event data and views, node
+ * rows with their kind as text and their creation time, notes indexed in `session_fts`.
+ */
+export function downgradeToSchemaEighteen(db: Database.Database): void {
+  nodesAsSchemaEighteen(db);
+  db.exec(`
+    DROP TABLE session_notes_fts;
+    INSERT INTO session_fts (rowid, title, goal, notes)
+      SELECT id, NULL, NULL, json_extract(data, '${dataPath('notesMarkdown')}') FROM events
+      WHERE kind = ${EVENT_KINDS.indexOf('output_appended')}
+        AND json_extract(data, '${dataPath('channel')}') = ${dataValue('notes')};`);
+  const rows = db.prepare('SELECT id, data FROM events').safeIntegers().all() as { id: bigint; data: string }[];
+  const write = db.prepare('UPDATE events SET data = ? WHERE id = ?');
+  for (const row of rows) {
+    const data = JSON.stringify(withSpelledKeys(JSON.parse(row.data)));
+    if (data !== row.data) write.run(data, row.id);
+  }
+  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
+    name: string;
+    sql: string;
+  }[];
+  for (const view of views) {
+    const sql = spelledViewSql(view.sql);
+    if (sql !== view.sql) db.exec(`DROP VIEW "${view.name}"; ${sql}`);
+  }
+  db.pragma('user_version = 18');
 }

@@ -9,8 +9,8 @@
 //   gets a `~` prefix.
 
 /**
- * Append-only: a key's code is the letter at its index in CODE_LETTERS. `nodeId` and `state` stay spelled out, so a
- * node's state is still found at `$.state` of its `node_created` event by anyone reading the file with SQL.
+ * Append-only: a key's code is the letter at its index in CODE_LETTERS. `nodeId` and `state` were spelled out until
+ * schema 19; a row written before still unpacks, as a key that is not one letter stands for itself.
  */
 const DATA_KEYS = [
   'fromNodeId',
@@ -63,6 +63,8 @@ const DATA_KEYS = [
   'contractRef',
   'key',
   'value',
+  'nodeId',
+  'state',
 ] as const;
 const CODE_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -109,21 +111,27 @@ export function dataValue(value: (typeof DATA_VALUES)[number]): string {
 }
 
 /** A field name of the §10 event data that SQL may reach. */
-export type DataKey = (typeof DATA_KEYS)[number] | 'nodeId' | 'state';
+export type DataKey = (typeof DATA_KEYS)[number];
 
 /** The JSON path (`$.a.b`) of a field inside packed data. */
 export function dataPath(...keys: DataKey[]): string {
   return `$.${keys.map((key) => CODE_OF.get(key) ?? key).join('.')}`;
 }
 
-export function packJson(value: unknown): unknown {
+/** `spelled`: keys left as they are (the migrations before schema 19 pack as their schemas did: SPELLED_BEFORE_19). */
+export function packJson(value: unknown, spelled?: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return packString(value);
-  if (Array.isArray(value)) return value.map(packJson);
+  if (Array.isArray(value)) return value.map((item) => packJson(item, spelled));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) setOwn(out, packKey(key), packJson(field));
+  for (const [key, field] of Object.entries(value)) {
+    setOwn(out, spelled?.has(key) ? key : packKey(key), packJson(field, spelled));
+  }
   return out;
 }
+
+/** The keys schemas 8 to 18 spelled out; their migrations' SQL reads them by these names. */
+export const SPELLED_BEFORE_19: ReadonlySet<string> = new Set(['nodeId', 'state']);
 
 export function unpackJson(value: unknown): unknown {
   if (typeof value === 'string') return unpackString(value);

@@ -20,7 +20,7 @@ import {
   type SessionId,
 } from '../../engine/events.js';
 import type { WorkflowHash } from '../../workflow/types.js';
-import { type DataKey, packJson, unpackJson, unpackString } from './data-dictionary.js';
+import { type DataKey, dataPath, packJson, unpackJson, unpackString } from './data-dictionary.js';
 
 const KIND_CODES = new Map(EVENT_KINDS.map((kind, code) => [kind, code]));
 
@@ -163,7 +163,7 @@ export function nodeIdsInOrder(lookup: NodeIdAt): { nodeAt: NodeIdAt; note: (eve
  * The SQL that reads the node id of the `node_created` event with id `?` (NODE_ID_AT_SQL), and its result (a packed
  * string; undefined or null when there is no such event) as a node id.
  */
-export const NODE_ID_AT_SQL = `SELECT data ->> '$.nodeId' FROM events WHERE id = ? AND kind = ${EVENT_KINDS.indexOf('node_created')}`;
+export const NODE_ID_AT_SQL = `SELECT data ->> '${dataPath('nodeId')}' FROM events WHERE id = ? AND kind = ${EVENT_KINDS.indexOf('node_created')}`;
 export function storedNodeId(nodeId: unknown, sessionId: string, seq: number): string {
   if (typeof nodeId !== 'string') {
     throw new Error(`event ${seq} of session ${sessionId} is named as a node's creation but is not a node_created`);

@@ -22,6 +22,7 @@ import * as shortDedupeHash from './migrations/0015-short-dedupe-hash.js';
 import * as tokenTimes from './migrations/0016-token-times.js';
 import * as tokenPairs from './migrations/0017-token-pairs.js';
 import * as fewerEventRows from './migrations/0018-fewer-event-rows.js';
+import * as smallPacking from './migrations/0019-small-packing.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   tokenTimes,
   tokenPairs,
   fewerEventRows,
+  smallPacking,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,8 +6,12 @@ import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/even
 import { firstLine, titleFromContext } from '../session-title.js';
 import { dataPath, dataValue, unpackJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
+import { nodeKindCode } from './node-kinds.js';
 
-/** Tables rebuildProjections() empties and refills. `session_fts` is handled separately (it is virtual). */
+/**
+ * Tables rebuildProjections() empties and refills. The full-text indexes `session_fts` (titles and goals) and
+ * `session_notes_fts` (notes, migration 19) are handled separately (they are virtual).
+ */
 export const PROJECTION_TABLES = ['sessions', 'runs', 'nodes', 'contexts', 'session_metrics'] as const;
 
 type EventOf<K extends EventKind> = SessionEvent & { readonly kind: K; readonly data: EventDataByKind[K] };
@@ -31,6 +35,7 @@ export function createProjector(db: Database.Database): Projector {
     clear() {
       for (const table of PROJECTION_TABLES) db.prepare(`DELETE FROM ${table}`).run();
       db.prepare(`INSERT INTO session_fts (session_fts) VALUES ('delete-all')`).run();
+      db.prepare(`INSERT INTO session_notes_fts (session_notes_fts) VALUES ('delete-all')`).run();
     },
   };
 }
@@ -69,17 +74,17 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
     const parent = d.parentNodeId === null ? undefined : (s.parentRow.get(d.parentNodeId) as ParentRow | undefined);
     const contextSeq = own?.seq ?? parent?.context_seq ?? null;
     // The run's own workflow hash is not repeated in every node row (migration 4); the row is keyed by its event's id
-    // and names its parent by the parent's row (migration 13).
+    // and names its parent by the parent's row (migration 13); its kind is a code and its time its event's (migration
+    // 19).
     const runHash = s.runWorkflowHash.get(e.sessionId) as string | undefined;
     s.insertNode.run(
       rowId,
       d.nodeId,
-      d.nodeKind,
+      nodeKindCode(d.nodeKind),
       parent?.id ?? null,
       parent === undefined ? d.parentNodeId : null,
       runHash === d.workflowHash ? null : d.workflowHash,
       contextSeq,
-      e.atMs,
     );
     s.countNode.run(e.sessionId);
     if (d.nodeKind === 'step' || d.nodeKind === 'blocked_attempt') s.setPreferredTip.run(d.nodeId, e.sessionId);
@@ -97,7 +102,7 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
   output_appended(s, e, rowId) {
     const d = e.data;
     if (d.channel === 'notes') {
-      s.insertFts.run(rowId, null, null, d.notesMarkdown);
+      s.insertNotesFts.run(rowId, d.notesMarkdown);
       const current = s.sessionText.get(e.sessionId) as SessionText | undefined;
       if (current !== undefined && current.title === null) {
         setSessionText(s, e.sessionId, firstLine(d.notesMarkdown), current.goal, rowId);
@@ -178,12 +183,13 @@ function prepare(db: Database.Database) {
     sessionText: db.prepare('SELECT title, goal, fts_title_rowid FROM sessions WHERE session_id = ?').safeIntegers(),
     setSessionText: db.prepare('UPDATE sessions SET title = ?, goal = ?, fts_title_rowid = ? WHERE session_id = ?'),
     insertFts: db.prepare('INSERT INTO session_fts (rowid, title, goal, notes) VALUES (?, ?, ?, ?)'),
+    insertNotesFts: db.prepare('INSERT INTO session_notes_fts (rowid, notes) VALUES (?, ?)'),
     deleteFts: db.prepare('DELETE FROM session_fts WHERE rowid = ?'),
     contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
     parentRow: db.prepare('SELECT id, context_seq FROM nodes WHERE node_id = ?').safeIntegers(),
     insertNode: db.prepare(
-      `INSERT INTO nodes (id, node_id, node_kind, parent, parent_node_id, workflow_hash, context_seq, created_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO nodes (id, node_id, node_kind, parent, parent_node_id, workflow_hash, context_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),

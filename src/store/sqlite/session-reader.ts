@@ -42,6 +42,7 @@ import {
   tokenKey,
   tokensOfKindSql,
 } from './migrations/0017-token-pairs.js';
+import { NODE_CREATED_AT_SQL, NODE_KIND_SQL, nodeKindCode } from './node-kinds.js';
 import {
   type MetricsRow,
   type NodeRow,
@@ -391,7 +392,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     searchSessions(query, limit): SessionMatch[] {
       const expression = ftsExpression(query);
       if (expression === null) return [];
-      return (q.search.all(expression, limit) as { session_id: SessionId; rank: number }[]).map((r) => ({
+      return (q.search.all({ expression, limit }) as { session_id: SessionId; rank: number }[]).map((r) => ({
         sessionId: r.session_id,
         rank: r.rank,
       }));
@@ -508,8 +509,9 @@ const PARENT_OK = `(p.id IS NOT NULL OR (n.parent IS NULL AND (n.parent_node_id 
   OR EXISTS (SELECT 1 FROM nodes x WHERE x.node_id = n.parent_node_id))))`;
 
 /** The columns of a NodeRow, over \`nodes n\` joined to its session key \`k\` and its parent \`p\`. */
-const NODE_COLUMNS = `n.node_id, n.node_kind, ${PARENT_NODE_ID} AS parent_node_id, ${NODE_HASH} AS workflow_hash,
-  ${NODE_STATE} AS state, n.id & 4294967295 AS created_seq, n.created_at_ms`;
+const NODE_COLUMNS = `n.node_id, ${NODE_KIND_SQL} AS node_kind, ${PARENT_NODE_ID} AS parent_node_id,
+  ${NODE_HASH} AS workflow_hash, ${NODE_STATE} AS state, n.id & 4294967295 AS created_seq,
+  ${NODE_CREATED_AT_SQL} AS created_at_ms`;
 
 const SUMMARY_SELECT = `
   SELECT s.session_id, s.workspace_path, s.created_at_ms, s.last_activity_ms, s.title, s.goal, s.repo_root,
@@ -527,7 +529,7 @@ function eventsOfKindSql(kind: EventKind, index: string): string {
   const refs = (NODE_REF_FIELDS[kind] ?? []).map((field, i) => {
     const path = dataPath(field);
     return {
-      columns: `e.data ->> '${path}' AS ref${i}, r${i}.data ->> '$.nodeId' AS node${i}`,
+      columns: `e.data ->> '${path}' AS ref${i}, r${i}.data ->> '${dataPath('nodeId')}' AS node${i}`,
       join: `LEFT JOIN events r${i} ON json_type(e.data, '${path}') = 'integer'
         AND r${i}.id = (k.sk << 32) | (e.data ->> '${path}') AND r${i}.kind = ${kindCode('node_created')}`,
     };
@@ -556,7 +558,7 @@ function nodeRefSql(field: 'fromNodeId' | 'toNodeId'): string {
   const path = dataPath(field);
   return `CASE json_type(e.data, '${path}')
     WHEN 'integer' THEN coalesce(
-      (SELECT r.data ->> '$.nodeId' FROM events r
+      (SELECT r.data ->> '${dataPath('nodeId')}' FROM events r
        WHERE r.id = ((e.id >> 32) << 32) | (e.data ->> '${path}') AND r.kind = ${kindCode('node_created')}),
       'event ' || (e.data ->> '${path}'))
     ELSE e.data ->> '${path}' END`;
@@ -607,10 +609,10 @@ function prepare(db: Database.Database) {
     blockedStreak: db
       .prepare(
         `WITH RECURSIVE chain (id, parent) AS (
-         SELECT id, parent FROM nodes WHERE node_id = ? AND node_kind = 'blocked_attempt'
+         SELECT id, parent FROM nodes WHERE node_id = ? AND node_kind = ${nodeKindCode('blocked_attempt')}
          UNION ALL
          SELECT p.id, p.parent FROM nodes p JOIN chain c ON p.id = c.parent
-         WHERE p.node_kind = 'blocked_attempt')
+         WHERE p.node_kind = ${nodeKindCode('blocked_attempt')})
        SELECT count(*) FROM chain`,
       )
       .pluck(),
@@ -643,8 +645,8 @@ function prepare(db: Database.Database) {
     edgeEvents: db.prepare(eventsOfKindSql('edge_created', 'events_edges')),
     outputEvents: db.prepare(eventsOfKindSql('output_appended', 'events_outputs')),
     foldedEdges: db.prepare(
-      `SELECT k.sk, e.id & 4294967295 AS seq, e.edge, e.data ->> '$.nodeId' AS to_node,
-              e.data ->> '${dataPath('parentNodeId')}' AS parent_ref, r.data ->> '$.nodeId' AS parent_node
+      `SELECT k.sk, e.id & 4294967295 AS seq, e.edge, e.data ->> '${dataPath('nodeId')}' AS to_node,
+              e.data ->> '${dataPath('parentNodeId')}' AS parent_ref, r.data ->> '${dataPath('nodeId')}' AS parent_node
        FROM session_keys k JOIN nodes n ON n.id >= k.sk << 32 AND n.id < (k.sk + 1) << 32
          JOIN events e ON e.id = n.id
          LEFT JOIN events r ON json_type(e.data, '${dataPath('parentNodeId')}') = 'integer'
@@ -682,7 +684,7 @@ function prepare(db: Database.Database) {
         `SELECT '${TOKEN_PREFIX[kind]}' || t.nonce || t.${TAG_COLUMN[kind]} AS token
          FROM nodes n JOIN token_records t ON t.node = n.id
          WHERE n.node_id = ? AND t.${TAG_COLUMN[kind]} IS NOT NULL AND t.attempt_id IS ?
-         ORDER BY coalesce(t.created_at_ms, n.created_at_ms), token LIMIT 1`,
+         ORDER BY coalesce(t.created_at_ms, ${NODE_CREATED_AT_SQL}), token LIMIT 1`,
       ),
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
@@ -690,9 +692,10 @@ function prepare(db: Database.Database) {
     recent: db.prepare(`${SUMMARY_SELECT} ${SUMMARY_ORDER}`),
     search: db.prepare(
       `SELECT k.session_id, min(m.rank) AS rank
-       FROM (SELECT rowid, rank FROM session_fts WHERE session_fts MATCH ?) m
+       FROM (SELECT rowid, rank FROM session_fts WHERE session_fts MATCH @expression
+             UNION ALL SELECT rowid, rank FROM session_notes_fts WHERE session_notes_fts MATCH @expression) m
          JOIN session_keys k ON k.sk = m.rowid >> 32
-       GROUP BY k.session_id ORDER BY rank, k.session_id LIMIT ?`,
+       GROUP BY k.session_id ORDER BY rank, k.session_id LIMIT @limit`,
     ),
     metrics: db.prepare('SELECT * FROM session_metrics WHERE session_id = ?'),
     roots: db.prepare('SELECT path, last_seen_ms FROM roots ORDER BY last_seen_ms DESC, path'),

@@ -19,6 +19,7 @@ import { dedupeHash } from './migrate.js';
 import { UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
 import { tokenKey } from './migrations/0017-token-pairs.js';
+import { NODE_CREATED_AT_SQL } from './node-kinds.js';
 import type { Projector } from './projections.js';
 
 type SessionWriter = Pick<
@@ -228,7 +229,7 @@ export function createWriter(
     },
     insertToken(r) {
       // A token row names its node by the node's event id and leaves out the session's run and its workflow hash
-      // (migration 9), and its creation time when it is the node's (migration 16; node rows hold their event's time).
+      // (migration 9), and its creation time when it is the node's (migration 16: the time of the node's event).
       // The second token of a pair fills its tag in its nonce's row (migration 17).
       const key = tokenKey(r.token);
       if (key === null || key.kind !== r.kind) {
@@ -300,7 +301,7 @@ function prepare(db: Database.Database) {
     ),
     nodeKey: db
       .prepare(
-        `SELECT n.id, n.created_at_ms FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
+        `SELECT n.id, ${NODE_CREATED_AT_SQL} AS created_at_ms FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
          WHERE n.node_id = ? AND k.session_id = ?`,
       )
       .safeIntegers(),

@@ -2,7 +2,7 @@
 // field names of the §10 events and base64url for digests, about a third of a step's event bytes. Every row is
 // rewritten in place; ids, seqs and dedupe hashes stay.
 import type Database from 'better-sqlite3';
-import { packJson } from '../data-dictionary.js';
+import { packJson, SPELLED_BEFORE_19 } from '../data-dictionary.js';
 
 export const version = 8;
 
@@ -14,7 +14,7 @@ export function apply(db: Database.Database): void {
   let after = -1n;
   for (;;) {
     const rows = read.all(after, BATCH) as { id: bigint; data: string }[];
-    for (const row of rows) write.run(JSON.stringify(packJson(JSON.parse(row.data))), row.id);
+    for (const row of rows) write.run(JSON.stringify(packJson(JSON.parse(row.data), SPELLED_BEFORE_19)), row.id);
     if (rows.length < BATCH) break;
     after = rows[rows.length - 1]!.id;
   }

@@ -4,7 +4,7 @@
 // place, in log order per session; ids, seqs and dedupe hashes stay.
 import type Database from 'better-sqlite3';
 import { EVENT_KINDS } from '../../../engine/events.js';
-import { packJson, unpackJson } from '../data-dictionary.js';
+import { packJson, SPELLED_BEFORE_19, unpackJson } from '../data-dictionary.js';
 import { NODE_REF_FIELDS, toNodeRefs } from '../event-codec.js';
 
 export const version = 11;
@@ -32,7 +32,7 @@ export function apply(db: Database.Database): void {
       const data = unpackJson(JSON.parse(row.data)) as Record<string, unknown>;
       if (NODE_REF_FIELDS[kind] !== undefined) {
         const stored = toNodeRefs(kind, data, (nodeId) => nodes.get(nodeId));
-        if (stored !== data) write.run(JSON.stringify(packJson(stored)), row.id);
+        if (stored !== data) write.run(JSON.stringify(packJson(stored, SPELLED_BEFORE_19)), row.id);
       }
       if (kind === 'node_created' && typeof data.nodeId === 'string') {
         nodes.set(data.nodeId, Number(row.id & 0xffffffffn));

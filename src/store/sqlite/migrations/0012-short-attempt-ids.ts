@@ -3,7 +3,7 @@
 // writes `attempt_x` as `~ax` (data-dictionary.ts); `token_records.attempt_id` holds `x`, or `~` + the whole id when
 // it has no such prefix (`packAttemptId`). The `tokens` view puts the prefix back.
 import type Database from 'better-sqlite3';
-import { packJson, unpackJson } from '../data-dictionary.js';
+import { packJson, SPELLED_BEFORE_19, unpackJson } from '../data-dictionary.js';
 
 export const version = 12;
 
@@ -37,7 +37,8 @@ export function apply(db: Database.Database): void {
   let after = -1n;
   for (;;) {
     const rows = read.all(after, BATCH) as { id: bigint; data: string }[];
-    for (const row of rows) write.run(JSON.stringify(packJson(unpackJson(JSON.parse(row.data)))), row.id);
+    for (const row of rows)
+      write.run(JSON.stringify(packJson(unpackJson(JSON.parse(row.data)), SPELLED_BEFORE_19)), row.id);
     if (rows.length < BATCH) break;
     after = rows[rows.length - 1]!.id;
   }

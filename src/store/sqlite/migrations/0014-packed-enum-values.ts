@@ -3,7 +3,7 @@
 // data-dictionary.ts), about 45 bytes of a step's events. Every row is rewritten in place; ids, seqs and dedupe hashes
 // stay.
 import type Database from 'better-sqlite3';
-import { packJson, unpackJson } from '../data-dictionary.js';
+import { packJson, SPELLED_BEFORE_19, unpackJson } from '../data-dictionary.js';
 
 export const version = 14;
 
@@ -16,7 +16,7 @@ export function apply(db: Database.Database): void {
   for (;;) {
     const rows = read.all(after, BATCH) as { id: bigint; data: string }[];
     for (const row of rows) {
-      const data = JSON.stringify(packJson(unpackJson(JSON.parse(row.data))));
+      const data = JSON.stringify(packJson(unpackJson(JSON.parse(row.data)), SPELLED_BEFORE_19));
       if (data !== row.data) write.run(data, row.id);
     }
     if (rows.length < BATCH) break;

@@ -8,9 +8,12 @@
 import type Database from 'better-sqlite3';
 import { dataPath } from '../data-dictionary.js';
 import { foldedEdgeCode, type StoredRow } from '../edge-fold.js';
-import { decodeEvent, eventKey, kindCode, NODE_ID_AT_SQL, type SessionKey, storedNodeId } from '../event-codec.js';
+import { decodeEvent, eventKey, kindCode, type SessionKey, storedNodeId } from '../event-codec.js';
 
 export const version = 18;
+
+// Schema 19 packs `nodeId`; up to schema 18 event data spelled it out, so this migration reads it by its full name.
+const NODE_ID_AT_SQL_V18 = `SELECT data ->> '$.nodeId' FROM events WHERE id = ? AND kind = ${kindCode('node_created')}`;
 
 export function apply(db: Database.Database): void {
   db.exec(`
@@ -18,7 +21,7 @@ export function apply(db: Database.Database): void {
     UPDATE events SET dedupe_hash = NULL
       WHERE dedupe_key IS NULL AND (kind = ${kindCode('node_created')}
         OR (kind = ${kindCode('edge_created')} AND json_type(data, '${dataPath('toNodeId')}') = 'integer')
-        OR (kind = ${kindCode('decision_trace_appended')} AND json_type(data, '${dataPath('nodeId')}') = 'integer'));
+        OR (kind = ${kindCode('decision_trace_appended')} AND json_type(data, '$.nodeId') = 'integer'));
     DROP INDEX events_by_dedupe;
     CREATE INDEX events_by_dedupe ON events (id >> 32, dedupe_hash) WHERE dedupe_hash IS NOT NULL;`);
   foldEdges(db);
@@ -49,7 +52,7 @@ function foldEdges(db: Database.Database): void {
        ORDER BY e.id`,
     )
     .all() as (Omit<Pair, 'node' | 'edge'> & { node: string; edge: string })[];
-  const nodeIdAt = db.prepare(NODE_ID_AT_SQL).pluck();
+  const nodeIdAt = db.prepare(NODE_ID_AT_SQL_V18).pluck();
   const fold = db.prepare('UPDATE events SET edge = ? WHERE id = ?');
   const drop = db.prepare('DELETE FROM events WHERE id = ?');
   for (const pair of pairs) {
