@@ -4,29 +4,21 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
-import { continueWorkflow } from '../../src/app/continue-workflow.js';
-import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { AttemptId, NodeId, SessionId } from '../../src/engine/events.js';
-import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { openSqliteSessionStore } from '../../src/store/index.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
 import { mintToken, type Token } from '../../src/tokens/index.js';
+import { readThroughStore as readSession, rowsOf } from '../support/migration-reads.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
-import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+import { expectFlowContinues, recordMigrationFlow } from './migration-flow.js';
 
 const FTS_PROBES = ['ship', 'planned', 'migration'];
 
 describe('SQLite schema migration 17 (token pairs)', () => {
   it('keeps the events, tokens, search and projections of a schema-16 database; its tokens replay and advance', () => {
-    const ws = workspaceWith(LOOP_WORKFLOW);
-    const first = testApp();
-    const started = asStep(
-      expectOk(startWorkflow(first.app, { workflowId: LOOP_WORKFLOW.id, workspacePath: ws, goal: 'Ship it' })),
-    );
-    const advance = { continueToken: started.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
-    const advanced = asStep(expectOk(continueWorkflow(first.app, advance)));
-    const checkpoint = expectOk(checkpointWorkflow(first.app, { checkpointToken: advanced.checkpointToken! }));
+    const flow = recordMigrationFlow();
+    const { first, advanced, path } = flow;
     const record = first.app.store.read((r) => r.findToken(advanced.continueToken!))!;
     // Tokens as schema 16 minted them (a pair over two nonces, at another time than the node's), and one whose node
     // the store does not hold.
@@ -40,7 +32,6 @@ describe('SQLite schema migration 17 (token pairs)', () => {
     first.app.store.transaction(record.sessionId, (tx) => {
       for (const token of extra) tx.insertToken(token);
     });
-    const path = databasePath(first.app.config.dataDir);
     first.app.close();
     const sessionId = record.sessionId;
     const before = readThroughStore(path, sessionId);
@@ -73,17 +64,7 @@ describe('SQLite schema migration 17 (token pairs)', () => {
     rebuilt.close();
     expect(dumpProjections(path, FTS_PROBES)).toEqual(before.projections);
 
-    const second = testApp({ home: first.home });
-    expect(JSON.stringify(expectOk(continueWorkflow(second.app, advance)))).toBe(JSON.stringify(advanced));
-    expect(
-      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: advanced.checkpointToken! }))),
-    ).toBe(JSON.stringify(checkpoint));
-    const next = asStep(
-      expectOk(
-        continueWorkflow(second.app, { continueToken: advanced.continueToken!, output: { notesMarkdown: 'Pass 1.' } }),
-      ),
-    );
-    expect(next.pending?.stepId).toBe('verify');
+    const { second, next } = expectFlowContinues(flow);
     // The new step's pair went into one row.
     const nextRecord = second.app.store.read((r) => r.findToken(next.checkpointToken!));
     expect(nextRecord).toMatchObject({
@@ -96,17 +77,13 @@ describe('SQLite schema migration 17 (token pairs)', () => {
 
 /** What the store returns for a session (log, outputs, graph, search, tokens), and the projection tables. */
 function readThroughStore(path: string, sessionId: SessionId) {
+  const read = readSession(path, sessionId, FTS_PROBES);
   const store = openSqliteSessionStore({ path });
   try {
     return store.read((r) => {
-      const tokens = r.listTokens(sessionId);
+      const tokens = read.tokens;
       return {
-        eventsJson: JSON.stringify(r.listEvents(sessionId)),
-        outputs: r.listOutputs(sessionId),
-        session: r.loadSession(sessionId),
-        search: r.searchSessions('ship planned', 5).map((m) => m.sessionId),
-        projections: dumpProjections(path, FTS_PROBES),
-        tokens,
+        ...read,
         // Every token by string, by (kind, node, attempt) and by its session's workspace.
         lookups: tokens.map((t) => ({
           found: r.findToken(t.token),
@@ -126,11 +103,3 @@ function readThroughStore(path: string, sessionId: SessionId) {
 }
 
 /** The rows a query returns, as sorted JSON lines (like dumpProjections). */
-function rowsOf(path: string, sql: string): string[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return (db.prepare(sql).all() as object[]).map((row) => JSON.stringify(row)).sort();
-  } finally {
-    db.close();
-  }
-}

@@ -3,43 +3,33 @@
 // `downgradeToSchemaEighteen` touches only what migration 19 changes, so it composes with the other downgrades.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
-import { continueWorkflow } from '../../src/app/continue-workflow.js';
-import { startWorkflow } from '../../src/app/start-workflow.js';
-import type { SessionId } from '../../src/engine/events.js';
-import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { openSqliteSessionStore } from '../../src/store/index.js';
+import { columnOf, onlySessionId, rawEventData, readThroughStore } from '../support/migration-reads.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
-import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+import { expectFlowContinues, recordMigrationFlow } from './migration-flow.js';
 
 const FTS_PROBES = ['ship', 'planned', 'migration', 'pass'];
 
 describe('SQLite schema migration 19 (small packing savings)', () => {
   it('keeps the events, tokens, search and projections of a schema-18 database', () => {
-    const ws = workspaceWith(LOOP_WORKFLOW);
-    const first = testApp();
-    const started = asStep(
-      expectOk(startWorkflow(first.app, { workflowId: LOOP_WORKFLOW.id, workspacePath: ws, goal: 'Ship it' })),
-    );
-    const advance = { continueToken: started.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
-    const advanced = asStep(expectOk(continueWorkflow(first.app, advance)));
-    const checkpoint = expectOk(checkpointWorkflow(first.app, { checkpointToken: advanced.checkpointToken! }));
-    const path = databasePath(first.app.config.dataDir);
+    const flow = recordMigrationFlow();
+    const { first, path } = flow;
     first.app.close();
     const sessionId = onlySessionId(path);
-    const before = readThroughStore(path, sessionId);
+    const before = readThroughStore(path, sessionId, FTS_PROBES);
     expect(before.search).toEqual([sessionId]);
     expect(before.projections.fts.migration).toHaveLength(1);
 
     stepBackSchema(path, 18);
     expect(rawEventData(path).some((data) => data.includes('"nodeId"') && data.includes('"state"'))).toBe(true);
     expect(columnsOf(path, 'nodes')).toContain('created_at_ms');
-    expect(rowsOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%'`)).toEqual([]);
+    expect(columnOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%'`)).toEqual([]);
 
     const store = openSqliteSessionStore({ path });
     expect(store.settings().schemaVersion).toBe(19);
     store.close();
-    const after = readThroughStore(path, sessionId);
+    const after = readThroughStore(path, sessionId, FTS_PROBES);
     expect(after.eventsJson).toBe(before.eventsJson);
     expect(after.outputs).toEqual(before.outputs);
     expect(after.session).toEqual(before.session);
@@ -48,15 +38,12 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     expect(after.tokens).toEqual(before.tokens);
     expect(rawEventData(path).some((data) => data.includes('"nodeId"') || data.includes('"state"'))).toBe(false);
     expect(columnsOf(path, 'nodes')).not.toContain('created_at_ms');
-    expect(rowsOf(path, 'SELECT DISTINCT typeof(node_kind) FROM nodes')).toEqual(['integer']);
+    expect(columnOf(path, 'SELECT DISTINCT typeof(node_kind) FROM nodes')).toEqual(['integer']);
     // Notes are indexed without per-row sizes; title and goal rows keep theirs.
-    expect(rowsOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%' ORDER BY name`)).toEqual([
-      'session_notes_fts',
-      'session_notes_fts_config',
-      'session_notes_fts_data',
-      'session_notes_fts_idx',
-    ]);
-    expect(rowsOf(path, 'SELECT count(*) FROM session_fts_docsize')).toEqual([1]);
+    expect(columnOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%' ORDER BY name`)).toEqual(
+      ['session_notes_fts', 'session_notes_fts_config', 'session_notes_fts_data', 'session_notes_fts_idx'],
+    );
+    expect(columnOf(path, 'SELECT count(*) FROM session_fts_docsize')).toEqual([1]);
     // The tokens view reads a node's id from its node_created event when the node has no row.
     expect(tokenNodeIdsWithoutNodeRows(path)).toEqual(before.tokens.map((t) => t.nodeId).sort());
 
@@ -65,37 +52,9 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     rebuilt.close();
     expect(dumpProjections(path, FTS_PROBES)).toEqual(before.projections);
 
-    const second = testApp({ home: first.home });
-    expect(JSON.stringify(expectOk(continueWorkflow(second.app, advance)))).toBe(JSON.stringify(advanced));
-    expect(
-      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: advanced.checkpointToken! }))),
-    ).toBe(JSON.stringify(checkpoint));
-    const next = asStep(
-      expectOk(
-        continueWorkflow(second.app, { continueToken: advanced.continueToken!, output: { notesMarkdown: 'Pass 1.' } }),
-      ),
-    );
-    expect(next.pending?.stepId).toBe('verify');
+    expectFlowContinues(flow);
   });
 });
-
-/** What the store returns for a session (log, outputs, graph, tokens, search), and the projection tables. */
-function readThroughStore(path: string, sessionId: SessionId) {
-  const store = openSqliteSessionStore({ path });
-  try {
-    return store.read((r) => ({
-      eventsJson: JSON.stringify(r.listEvents(sessionId)),
-      outputs: r.listOutputs(sessionId),
-      session: r.loadSession(sessionId),
-      tokens: r.listTokens(sessionId),
-      // bm25 scores depend on the index's history: compare the order only.
-      search: r.searchSessions('ship planned', 5).map((m) => m.sessionId),
-      projections: dumpProjections(path, FTS_PROBES),
-    }));
-  } finally {
-    store.close();
-  }
-}
 
 function tokenNodeIdsWithoutNodeRows(path: string): string[] {
   const db = new Database(path);
@@ -110,32 +69,5 @@ function tokenNodeIdsWithoutNodeRows(path: string): string[] {
 }
 
 function columnsOf(path: string, table: string): string[] {
-  return rowsOf(path, `SELECT name FROM pragma_table_info('${table}')`) as string[];
-}
-
-function rowsOf(path: string, sql: string): unknown[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare(sql).pluck().all();
-  } finally {
-    db.close();
-  }
-}
-
-function rawEventData(path: string): string[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT data FROM events').pluck().all() as string[];
-  } finally {
-    db.close();
-  }
-}
-
-function onlySessionId(path: string): SessionId {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT session_id FROM session_keys').pluck().get() as SessionId;
-  } finally {
-    db.close();
-  }
+  return columnOf(path, `SELECT name FROM pragma_table_info('${table}')`) as string[];
 }

@@ -3,12 +3,9 @@
 // to the live tables. Each `downgradeTo…` rewrites a database of the schema after it into its own schema's layout.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
-import { continueWorkflow } from '../../src/app/continue-workflow.js';
-import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { SessionId } from '../../src/engine/events.js';
 import { EVENT_KINDS } from '../../src/engine/events.js';
-import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { openSqliteSessionStore } from '../../src/store/index.js';
 import { packJson, SPELLED_BEFORE_19, unpackJson, unpackString } from '../../src/store/sqlite/data-dictionary.js';
 import { NODE_REF_FIELDS } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash, dedupeHash48, SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
@@ -17,9 +14,10 @@ import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migr
 import { TOKENS_VIEW as SCHEMA_12_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0012-short-attempt-ids.js';
 import { TOKENS_VIEW as SCHEMA_13_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0013-node-keys.js';
 import { NODE_CREATED_AT_SQL, NODE_KIND_SQL } from '../../src/store/sqlite/node-kinds.js';
+import { onlySessionId, rawEventData, readThroughStore, rowsOf } from '../support/migration-reads.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
-import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
+import { expectFlowContinues, recordMigrationFlow } from './migration-flow.js';
 
 /** The node rows of a schema-13 database in the schema-12 layout: keyed by node id, with their session and parent. */
 const NODES_AS_SCHEMA_12 = `
@@ -316,22 +314,14 @@ function downgradeToSchemaTwo(path: string, sessionId: SessionId): void {
 
 describe('SQLite schema migration 3 (derived event columns)', () => {
   it('keeps the events, tokens and projections of a schema-2 database', () => {
-    const ws = workspaceWith(LOOP_WORKFLOW);
-    const first = testApp();
-    const started = asStep(
-      expectOk(startWorkflow(first.app, { workflowId: LOOP_WORKFLOW.id, workspacePath: ws, goal: 'Ship it' })),
-    );
-    const advance = { continueToken: started.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
-    const advanced = asStep(expectOk(continueWorkflow(first.app, advance)));
-    const checkpoint = expectOk(checkpointWorkflow(first.app, { checkpointToken: advanced.checkpointToken! }));
-    const path = databasePath(first.app.config.dataDir);
+    const flow = recordMigrationFlow();
+    const { first, path } = flow;
     first.app.close();
     const sessionId = onlySessionId(path);
 
     downgradeToSchemaTwo(path, sessionId);
     const before = openRaw(path, sessionId);
 
-    const second = testApp({ home: first.home });
     const store = openSqliteSessionStore({ path });
     expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     expect(store.read((r) => r.listEvents(sessionId))).toEqual(before.events);
@@ -365,34 +355,18 @@ describe('SQLite schema migration 3 (derived event columns)', () => {
     expect(dumpProjections(path, ['ship', 'planned'])).toEqual(migrated);
     store.close();
 
-    // Old tokens: the used ct_ replays byte-identical, the newest advances, the ck_ replays its checkpoint.
-    expect(JSON.stringify(expectOk(continueWorkflow(second.app, advance)))).toBe(JSON.stringify(advanced));
-    expect(
-      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: advanced.checkpointToken! }))),
-    ).toBe(JSON.stringify(checkpoint));
-    const next = asStep(
-      expectOk(
-        continueWorkflow(second.app, { continueToken: advanced.continueToken!, output: { notesMarkdown: 'Pass 1.' } }),
-      ),
-    );
-    expect(next.pending?.stepId).toBe('verify');
+    // Old tokens: the used ct_ replays byte-identical, the ck_ replays its checkpoint, the step advances on.
+    expectFlowContinues(flow);
   });
 });
 
 describe('SQLite schema migrations 6 to 16 (event keys, search index, packed data, token records, dedupe index, node references, attempt ids, node keys, enum values, dedupe hash, token times)', () => {
   it('keeps the events, tokens, search and projections of a schema-5 database', () => {
-    const ws = workspaceWith(LOOP_WORKFLOW);
-    const first = testApp();
-    const started = asStep(
-      expectOk(startWorkflow(first.app, { workflowId: LOOP_WORKFLOW.id, workspacePath: ws, goal: 'Ship it' })),
-    );
-    const advance = { continueToken: started.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
-    const advanced = asStep(expectOk(continueWorkflow(first.app, advance)));
-    const checkpoint = expectOk(checkpointWorkflow(first.app, { checkpointToken: advanced.checkpointToken! }));
-    const path = databasePath(first.app.config.dataDir);
+    const flow = recordMigrationFlow();
+    const { first, path } = flow;
     first.app.close();
     const sessionId = onlySessionId(path);
-    const before = readThroughStore(path, sessionId);
+    const before = readThroughStore(path, sessionId, FTS_PROBES);
     const events = JSON.parse(before.eventsJson) as { seq: number; dedupeKey: string }[];
 
     stepBackSchema(path, 16);
@@ -416,7 +390,7 @@ describe('SQLite schema migrations 6 to 16 (event keys, search index, packed dat
     const store = openSqliteSessionStore({ path });
     expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     store.close();
-    const after = readThroughStore(path, sessionId);
+    const after = readThroughStore(path, sessionId, FTS_PROBES);
     expect(after.eventsJson).toBe(before.eventsJson);
     expect(after.outputs).toEqual(before.outputs);
     expect(after.session).toEqual(before.session);
@@ -441,39 +415,13 @@ describe('SQLite schema migrations 6 to 16 (event keys, search index, packed dat
     rebuilt.close();
     expect(dumpProjections(path, FTS_PROBES)).toEqual(before.projections);
 
-    const second = testApp({ home: first.home });
-    expect(JSON.stringify(expectOk(continueWorkflow(second.app, advance)))).toBe(JSON.stringify(advanced));
-    expect(
-      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: advanced.checkpointToken! }))),
-    ).toBe(JSON.stringify(checkpoint));
-    const next = asStep(
-      expectOk(
-        continueWorkflow(second.app, { continueToken: advanced.continueToken!, output: { notesMarkdown: 'Pass 1.' } }),
-      ),
-    );
-    expect(next.pending?.stepId).toBe('verify');
+    expectFlowContinues(flow);
   });
 });
 
 const FTS_PROBES = ['ship', 'planned', 'migration'];
 
 /** What the store returns for a session (log, outputs, graph, search), and the projection tables. */
-function readThroughStore(path: string, sessionId: SessionId) {
-  const store = openSqliteSessionStore({ path });
-  try {
-    return store.read((r) => ({
-      eventsJson: JSON.stringify(r.listEvents(sessionId)),
-      outputs: r.listOutputs(sessionId),
-      session: r.loadSession(sessionId),
-      // bm25 scores depend on the index's history (deleted rows count until segments merge): compare the order only.
-      tokens: r.listTokens(sessionId),
-      search: r.searchSessions('ship planned', 5).map((m) => m.sessionId),
-      projections: dumpProjections(path, FTS_PROBES),
-    }));
-  } finally {
-    store.close();
-  }
-}
 
 /** The session's events (as the schema-2 rows hold them) and the projections, read without migrating. */
 function openRaw(path: string, sessionId: SessionId) {
@@ -508,15 +456,6 @@ function openRaw(path: string, sessionId: SessionId) {
   }
 }
 
-function rawEventData(path: string): string[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT data FROM events').pluck().all() as string[];
-  } finally {
-    db.close();
-  }
-}
-
 function rawDedupeHashes(path: string): number[] {
   const db = new Database(path, { readonly: true });
   try {
@@ -530,14 +469,6 @@ function rawDedupeHashes(path: string): number[] {
 }
 
 /** The rows a query returns, as sorted JSON lines (like dumpProjections). */
-function rowsOf(path: string, sql: string): string[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return (db.prepare(sql).all() as object[]).map((row) => JSON.stringify(row)).sort();
-  } finally {
-    db.close();
-  }
-}
 
 function nodeCount(path: string): number {
   const db = new Database(path, { readonly: true });
@@ -552,15 +483,6 @@ function ftsTableSql(path: string): string {
   const db = new Database(path, { readonly: true });
   try {
     return db.prepare("SELECT sql FROM sqlite_master WHERE name = 'session_fts'").pluck().get() as string;
-  } finally {
-    db.close();
-  }
-}
-
-function onlySessionId(path: string): SessionId {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT session_id FROM session_keys').pluck().get() as SessionId;
   } finally {
     db.close();
   }
