@@ -5,14 +5,14 @@
 // Event data stores a node id as `packJson` writes it; a NodeId (`node_` + letters and digits) packs to itself, so
 // SQL may compare the stored id with a node id held as text elsewhere (`runs.preferred_tip_node_id`,
 // `nodes.parent_node_id`).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { dataPath, packJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
 
 /** The first 4 bytes of the SHA-256 of a node id as event data stores it, as a signed integer. */
 export function nodeHash(storedNodeId: string): number {
-  return createHash('sha256').update(storedNodeId).digest().readInt32BE(0);
+  return hash('sha256', storedNodeId, 'buffer').readInt32BE(0);
 }
 
 /** The SQL function `workrail_node_hash(text)`: nodeHash of a stored node id; NULL for NULL. */
@@ -24,11 +24,27 @@ export function registerNodeHash(db: Database.Database): void {
   );
 }
 
-/** The parameters of a lookup by node id (`@nodeHash`, `@nodeId`: see nodeIs); null ids stay null. */
-export function nodeKey(nodeId: string | null): { nodeHash: number | null; nodeId: string | null } {
-  if (nodeId === null) return { nodeHash: null, nodeId: null };
-  const stored = packJson(nodeId) as string;
-  return { nodeHash: nodeHash(stored), nodeId: stored };
+interface NodeKey {
+  readonly nodeHash: number | null;
+  readonly nodeId: string | null;
+}
+
+const NO_NODE: NodeKey = { nodeHash: null, nodeId: null };
+/** A call looks up the same few nodes many times (its node, the parent, the new node): their keys are kept. */
+const recentKeys = new Map<string, NodeKey>();
+const RECENT_KEYS = 256;
+
+/** The parameters of a lookup by node id (`@nodeHash`, `@nodeId`: see nodeIsBoundSql); null ids stay null. */
+export function nodeKey(nodeId: string | null): NodeKey {
+  if (nodeId === null) return NO_NODE;
+  let key = recentKeys.get(nodeId);
+  if (key === undefined) {
+    if (recentKeys.size >= RECENT_KEYS) recentKeys.clear();
+    const stored = packJson(nodeId) as string;
+    key = { nodeHash: nodeHash(stored), nodeId: stored };
+    recentKeys.set(nodeId, key);
+  }
+  return key;
 }
 
 /**

@@ -71,15 +71,20 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
   },
   node_created(s, e, rowId) {
     const d = e.data;
-    const own = s.contextOf.get(d.nodeId) as { seq: number } | undefined;
+    const { seq: ownContext, taken } = s.nodeCreation.get({ rawNodeId: d.nodeId, ...nodeKey(d.nodeId) }) as {
+      seq: number | null;
+      taken: number;
+    };
+    // What the unique node_id column enforced until schema 20.
+    if (taken === 1) throw new Error(`Node ${d.nodeId} is already stored.`);
     const parent =
       d.parentNodeId === null ? undefined : (s.parentRow.get(nodeKey(d.parentNodeId)) as ParentRow | undefined);
-    const contextSeq = own?.seq ?? parent?.context_seq ?? null;
+    const contextSeq = ownContext ?? parent?.context_seq ?? null;
     // The run's own workflow hash is not repeated in every node row (migration 4); the row is keyed by its event's id
     // and names its parent by the parent's row (migration 13, as the distance back to it since 20); its kind is a code
     // and its time its event's (migration 19); its id is its event's, the row keeps a hash of it (migration 20).
     const runHash = s.runWorkflowHash.get(e.sessionId) as string | undefined;
-    const inserted = s.insertNode.run({
+    s.insertNode.run({
       id: rowId,
       ...nodeKey(d.nodeId),
       nodeKind: nodeKindCode(d.nodeKind),
@@ -88,8 +93,6 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
       workflowHash: runHash === d.workflowHash ? null : d.workflowHash,
       contextSeq,
     });
-    // What the unique node_id column enforced until schema 20.
-    if (inserted.changes === 0) throw new Error(`Node ${d.nodeId} is already stored.`);
     s.countNode.run(e.sessionId);
     if (d.nodeKind === 'step' || d.nodeKind === 'blocked_attempt') s.setPreferredTip.run(d.nodeId, e.sessionId);
   },
@@ -189,13 +192,15 @@ function prepare(db: Database.Database) {
     insertFts: db.prepare('INSERT INTO session_fts (rowid, title, goal, notes) VALUES (?, ?, ?, ?)'),
     insertNotesFts: db.prepare('INSERT INTO session_notes_fts (rowid, notes) VALUES (?, ?)'),
     deleteFts: db.prepare('DELETE FROM session_fts WHERE rowid = ?'),
-    contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
+    // A node's own context (set before its creation), and whether a row already holds its id.
+    nodeCreation: db.prepare(
+      `SELECT (SELECT seq FROM contexts WHERE node_id = @rawNodeId) AS seq,
+              EXISTS (SELECT 1 FROM nodes n WHERE ${nodeIsBoundSql('n')}) AS taken`,
+    ),
     parentRow: db.prepare(`SELECT n.id, n.context_seq FROM nodes n WHERE ${nodeIsBoundSql('n')}`).safeIntegers(),
-    // Inserts nothing when a row already has the node's id.
     insertNode: db.prepare(
       `INSERT INTO nodes (id, node_hash, node_kind, parent_delta, parent_node_id, workflow_hash, context_seq)
-         SELECT @id, @nodeHash, @nodeKind, @parentDelta, @parentNodeId, @workflowHash, @contextSeq
-         WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE ${nodeIsBoundSql('n')})`,
+         VALUES (@id, @nodeHash, @nodeKind, @parentDelta, @parentNodeId, @workflowHash, @contextSeq)`,
     ),
     runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),

@@ -257,9 +257,11 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     const head = checkHead(sessionId, keyOf(sessionId), true, false);
     if (head.kind === 'not_found') return { kind: 'not_found', missing: 'session' };
     if (head.kind !== 'ok') return head;
-    const row = q.node.get(nodeKey(nodeId)) as PositionRow | undefined;
+    // The node's row, else a row of the id's hash whose event does not say its id (a damaged file).
+    const rows = q.node.all(nodeKey(nodeId)) as PositionRow[];
+    const row = rows.find((r) => r.node_id !== null) ?? rows[0];
     if (row === undefined || row.session_id !== sessionId) return { kind: 'not_found', missing: 'node' };
-    // A row whose event no longer says its id, found by the id's hash: the node's, unless another id shares the hash.
+    // A row without its id is the node's, unless another id shares the hash: either way the session is damaged.
     if (row.state_ok !== 1 || row.node_id === null) {
       return unhealthy('missing_node_state', `Node ${nodeId} has no valid state.`);
     }
@@ -610,8 +612,7 @@ function prepare(db: Database.Database) {
       `SELECT ${NODE_COLUMNS}, k.session_id, n.advance_children,
               coalesce(${nodeStateField('kind')}, '') IN (${ENGINE_STATE_KINDS}) AS state_ok, ${PARENT_OK} AS parent_ok
        FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 ${JOIN_PARENT}
-       WHERE n.node_hash = @nodeHash AND coalesce(${nodeIdSql('n')}, @nodeId) = @nodeId
-       ORDER BY node_id IS NULL LIMIT 1`,
+       WHERE n.node_hash = @nodeHash AND coalesce(${nodeIdSql('n')}, @nodeId) = @nodeId`,
     ),
     blockedStreak: db
       .prepare(
