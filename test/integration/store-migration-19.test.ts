@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteSessionStore } from '../../src/store/index.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
 import { columnOf, onlySessionId, rawEventData, readThroughStore } from '../support/migration-reads.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
@@ -27,7 +28,7 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     expect(columnOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%'`)).toEqual([]);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(19);
+    expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     store.close();
     const after = readThroughStore(path, sessionId, FTS_PROBES);
     expect(after.eventsJson).toBe(before.eventsJson);

@@ -25,12 +25,17 @@ const NODES_AS_SCHEMA_12 = `
          n.workflow_hash, n.context_seq, n.advance_children, n.id & 4294967295 AS created_seq, n.created_at_ms
   FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent`;
 
-/** The node rows of the current schema in the schema-12 layout (schema 19: kind as a code, time from the event). */
+/**
+ * The node rows of the current schema in the schema-12 layout (schema 19: kind as a code, time from the event; schema
+ * 20: the node id from the event, the parent as the distance back to its row).
+ */
 const CURRENT_NODES_AS_SCHEMA_12 = `
-  SELECT n.node_id, k.session_id, ${NODE_KIND_SQL} AS node_kind, coalesce(p.node_id, n.parent_node_id) AS parent_node_id,
+  SELECT (SELECT e.data ->> '$.Y' FROM events e WHERE e.id = n.id) AS node_id, k.session_id,
+         ${NODE_KIND_SQL} AS node_kind,
+         coalesce((SELECT e.data ->> '$.Y' FROM events e WHERE e.id = p.id), n.parent_node_id) AS parent_node_id,
          n.workflow_hash, n.context_seq, n.advance_children, n.id & 4294967295 AS created_seq,
          ${NODE_CREATED_AT_SQL} AS created_at_ms
-  FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent`;
+  FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.id - n.parent_delta`;
 
 /** Rewrites a schema-13 database as schema 12 left it: node rows keyed by node id, with their session and parent. */
 function downgradeToSchemaTwelve(db: Database.Database): void {

@@ -13,6 +13,13 @@ export function dumpProjections(dbPath: string, ftsProbes: readonly string[]) {
   const db = new Database(dbPath, { readonly: true });
   try {
     const notesTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'session_notes_fts'`).get() !== undefined;
+    // From schema 20 a node row keeps a hash of its id; the id is its node_created event's (`$.Y`).
+    const nodeIdInRow =
+      db.prepare(`SELECT 1 FROM pragma_table_info('nodes') WHERE name = 'node_id'`).get() !== undefined;
+    const rowsOf = (table: string) =>
+      table === 'nodes' && !nodeIdInRow
+        ? `SELECT n.*, (SELECT e.data ->> '$.Y' FROM events e WHERE e.id = n.id) AS node_id FROM nodes n`
+        : `SELECT * FROM ${table}`;
     const matches = db.prepare(
       notesTable
         ? `SELECT rowid FROM session_fts WHERE session_fts MATCH @word
@@ -23,7 +30,7 @@ export function dumpProjections(dbPath: string, ftsProbes: readonly string[]) {
       tables: Object.fromEntries(
         PROJECTIONS.map((table) => [
           table,
-          (db.prepare(`SELECT * FROM ${table}`).all() as object[]).map((row) => JSON.stringify(row)).sort(),
+          (db.prepare(rowsOf(table)).all() as object[]).map((row) => JSON.stringify(row)).sort(),
         ]),
       ),
       fts: Object.fromEntries(ftsProbes.map((word) => [word, matches.pluck().all({ word })])),

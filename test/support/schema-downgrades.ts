@@ -7,12 +7,15 @@ import { dataPath, dataValue } from '../../src/store/sqlite/data-dictionary.js';
 import { encodeEvent } from '../../src/store/sqlite/event-codec.js';
 import { dedupeHash, userVersion } from '../../src/store/sqlite/migrate.js';
 import { TOKENS_VIEW as SCHEMA_16_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0016-token-times.js';
+import { TOKENS_VIEW as SCHEMA_17_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0017-token-pairs.js';
+import { packedViewSql } from '../../src/store/sqlite/migrations/0019-small-packing.js';
 import type { WorkflowHash } from '../../src/workflow/types.js';
 
 type SessionLogs = ReadonlyMap<SessionId, SessionEvent[]>;
 
 /** The downgrade from each schema to the one before it, newest first. */
 const STEPS: readonly [from: number, (db: Database.Database, logs: SessionLogs) => void][] = [
+  [20, (db) => downgradeToSchemaNineteen(db)],
   [19, (db) => downgradeToSchemaEighteen(db)],
   [18, (db, logs) => downgradeToSchemaSeventeen(db, logs)],
   [17, (db) => downgradeToSchemaSixteen(db)],
@@ -162,4 +165,28 @@ export function downgradeToSchemaEighteen(db: Database.Database): void {
     if (sql !== view.sql) db.exec(`DROP VIEW "${view.name}"; ${sql}`);
   }
   db.pragma('user_version = 18');
+}
+
+/**
+ * Rewrites a schema-20 database as schema 19 left it: node rows with their node id (read from their node_created
+ * event) under a unique index and their parent's row id; the tokens view reading a held node's id from its row.
+ */
+export function downgradeToSchemaNineteen(db: Database.Database): void {
+  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
+    name: string;
+    sql: string;
+  }[];
+  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
+  db.exec(`
+    CREATE TABLE nodes_v19 (
+      id INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE, node_kind INTEGER NOT NULL, parent INTEGER,
+      parent_node_id TEXT, workflow_hash TEXT, context_seq INTEGER, advance_children INTEGER NOT NULL DEFAULT 0);
+    INSERT INTO nodes_v19
+      SELECT n.id, e.data ->> '${dataPath('nodeId')}', n.node_kind, n.id - n.parent_delta, n.parent_node_id,
+             n.workflow_hash, n.context_seq, n.advance_children
+      FROM nodes n JOIN events e ON e.id = n.id ORDER BY n.id;
+    DROP TABLE nodes;
+    ALTER TABLE nodes_v19 RENAME TO nodes;`);
+  for (const view of views) db.exec(view.name === 'tokens' ? packedViewSql(SCHEMA_17_TOKENS_VIEW) : view.sql);
+  db.pragma('user_version = 19');
 }

@@ -23,6 +23,8 @@ import * as tokenTimes from './migrations/0016-token-times.js';
 import * as tokenPairs from './migrations/0017-token-pairs.js';
 import * as fewerEventRows from './migrations/0018-fewer-event-rows.js';
 import * as smallPacking from './migrations/0019-small-packing.js';
+import * as nodeHashes from './migrations/0020-node-hashes.js';
+import { registerNodeHash } from './node-hashes.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -50,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   tokenPairs,
   fewerEventRows,
   smallPacking,
+  nodeHashes,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -57,6 +60,7 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 /** Brings the database up to SCHEMA_VERSION. Throws if the file is newer than this code. */
 export function migrate(db: Database.Database): void {
   db.function('workrail_dedupe_hash', { deterministic: true }, (key) => dedupeHash48(String(key)));
+  registerNodeHash(db);
   const current = userVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema version ${current} is newer than this WorkRail (${SCHEMA_VERSION}); upgrade`);

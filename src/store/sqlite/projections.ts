@@ -6,6 +6,7 @@ import type { EventDataByKind, EventKind, SessionEvent } from '../../engine/even
 import { firstLine, titleFromContext } from '../session-title.js';
 import { dataPath, dataValue, unpackJson } from './data-dictionary.js';
 import { kindCode } from './event-codec.js';
+import { nodeIsBoundSql, nodeKey } from './node-hashes.js';
 import { nodeKindCode } from './node-kinds.js';
 
 /**
@@ -70,29 +71,35 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
   },
   node_created(s, e, rowId) {
     const d = e.data;
-    const own = s.contextOf.get(d.nodeId) as { seq: number } | undefined;
-    const parent = d.parentNodeId === null ? undefined : (s.parentRow.get(d.parentNodeId) as ParentRow | undefined);
-    const contextSeq = own?.seq ?? parent?.context_seq ?? null;
+    const { seq: ownContext, taken } = s.nodeCreation.get({ rawNodeId: d.nodeId, ...nodeKey(d.nodeId) }) as {
+      seq: number | null;
+      taken: number;
+    };
+    // What the unique node_id column enforced until schema 20.
+    if (taken === 1) throw new Error(`Node ${d.nodeId} is already stored.`);
+    const parent =
+      d.parentNodeId === null ? undefined : (s.parentRow.get(nodeKey(d.parentNodeId)) as ParentRow | undefined);
+    const contextSeq = ownContext ?? parent?.context_seq ?? null;
     // The run's own workflow hash is not repeated in every node row (migration 4); the row is keyed by its event's id
-    // and names its parent by the parent's row (migration 13); its kind is a code and its time its event's (migration
-    // 19).
+    // and names its parent by the parent's row (migration 13, as the distance back to it since 20); its kind is a code
+    // and its time its event's (migration 19); its id is its event's, the row keeps a hash of it (migration 20).
     const runHash = s.runWorkflowHash.get(e.sessionId) as string | undefined;
-    s.insertNode.run(
-      rowId,
-      d.nodeId,
-      nodeKindCode(d.nodeKind),
-      parent?.id ?? null,
-      parent === undefined ? d.parentNodeId : null,
-      runHash === d.workflowHash ? null : d.workflowHash,
+    s.insertNode.run({
+      id: rowId,
+      ...nodeKey(d.nodeId),
+      nodeKind: nodeKindCode(d.nodeKind),
+      parentDelta: parent === undefined ? null : rowId - parent.id,
+      parentNodeId: parent === undefined ? d.parentNodeId : null,
+      workflowHash: runHash === d.workflowHash ? null : d.workflowHash,
       contextSeq,
-    );
+    });
     s.countNode.run(e.sessionId);
     if (d.nodeKind === 'step' || d.nodeKind === 'blocked_attempt') s.setPreferredTip.run(d.nodeId, e.sessionId);
   },
   // Edges, advances, checkpoints and outputs are read from their events (migration 6); only counts are kept here.
   edge_created(s, e) {
     s.countEdge.run(e.sessionId);
-    if (e.data.edgeKind === 'advance') s.countAdvanceChild.run(e.data.fromNodeId);
+    if (e.data.edgeKind === 'advance') s.countAdvanceChild.run(nodeKey(e.data.fromNodeId));
   },
   advance_recorded(s, e) {
     const d = e.data;
@@ -112,7 +119,7 @@ const HANDLERS: { readonly [K in EventKind]: Handler<K> } = {
   context_set(s, e, rowId) {
     const d = e.data;
     s.upsertContext.run(d.nodeId, e.sessionId, e.seq);
-    s.setNodeContext.run(e.seq, d.nodeId);
+    s.setNodeContext.run({ seq: e.seq, ...nodeKey(d.nodeId) });
     const goal = typeof d.context.goal === 'string' ? d.context.goal : null;
     setSessionText(s, e.sessionId, titleFromContext(d.context) ?? earliestNotesLine(s, e.sessionId), goal, rowId);
     const outcome = d.context.metrics_outcome;
@@ -185,16 +192,22 @@ function prepare(db: Database.Database) {
     insertFts: db.prepare('INSERT INTO session_fts (rowid, title, goal, notes) VALUES (?, ?, ?, ?)'),
     insertNotesFts: db.prepare('INSERT INTO session_notes_fts (rowid, notes) VALUES (?, ?)'),
     deleteFts: db.prepare('DELETE FROM session_fts WHERE rowid = ?'),
-    contextOf: db.prepare('SELECT seq FROM contexts WHERE node_id = ?'),
-    parentRow: db.prepare('SELECT id, context_seq FROM nodes WHERE node_id = ?').safeIntegers(),
+    // A node's own context (set before its creation), and whether a row already holds its id.
+    nodeCreation: db.prepare(
+      `SELECT (SELECT seq FROM contexts WHERE node_id = @rawNodeId) AS seq,
+              EXISTS (SELECT 1 FROM nodes n WHERE ${nodeIsBoundSql('n')}) AS taken`,
+    ),
+    parentRow: db.prepare(`SELECT n.id, n.context_seq FROM nodes n WHERE ${nodeIsBoundSql('n')}`).safeIntegers(),
     insertNode: db.prepare(
-      `INSERT INTO nodes (id, node_id, node_kind, parent, parent_node_id, workflow_hash, context_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO nodes (id, node_hash, node_kind, parent_delta, parent_node_id, workflow_hash, context_seq)
+         VALUES (@id, @nodeHash, @nodeKind, @parentDelta, @parentNodeId, @workflowHash, @contextSeq)`,
     ),
     runWorkflowHash: db.prepare('SELECT workflow_hash FROM runs WHERE session_id = ?').pluck(),
     countNode: db.prepare('UPDATE sessions SET node_count = node_count + 1 WHERE session_id = ?'),
     countEdge: db.prepare('UPDATE sessions SET edge_count = edge_count + 1 WHERE session_id = ?'),
-    countAdvanceChild: db.prepare('UPDATE nodes SET advance_children = advance_children + 1 WHERE node_id = ?'),
+    countAdvanceChild: db.prepare(
+      `UPDATE nodes SET advance_children = advance_children + 1 WHERE ${nodeIsBoundSql('nodes')}`,
+    ),
     setPreferredTip: db.prepare('UPDATE runs SET preferred_tip_node_id = ? WHERE session_id = ?'),
     countStep: db.prepare('UPDATE session_metrics SET steps_advanced = steps_advanced + 1 WHERE session_id = ?'),
     countBlocked: db.prepare('UPDATE session_metrics SET blocked_attempts = blocked_attempts + 1 WHERE session_id = ?'),
@@ -208,7 +221,7 @@ function prepare(db: Database.Database) {
       `INSERT INTO contexts (node_id, session_id, seq) VALUES (?, ?, ?)
          ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq`,
     ),
-    setNodeContext: db.prepare('UPDATE nodes SET context_seq = ? WHERE node_id = ?'),
+    setNodeContext: db.prepare(`UPDATE nodes SET context_seq = @seq WHERE ${nodeIsBoundSql('nodes')}`),
     setOutcome: db.prepare('UPDATE session_metrics SET outcome = ? WHERE session_id = ?'),
     completeRun: db.prepare(
       'UPDATE runs SET is_complete = 1, completed_at_ms = ?, final_node_id = ? WHERE session_id = ?',

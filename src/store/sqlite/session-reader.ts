@@ -34,14 +34,9 @@ import {
 } from './event-codec.js';
 import { dedupeHash } from './migrate.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
-import {
-  byTokenKind,
-  TAG_COLUMN,
-  TOKEN_KINDS,
-  TOKEN_PREFIX,
-  tokenKey,
-  tokensOfKindSql,
-} from './migrations/0017-token-pairs.js';
+import { byTokenKind, TAG_COLUMN, TOKEN_KINDS, TOKEN_PREFIX, tokenKey } from './migrations/0017-token-pairs.js';
+import { tokensOfKindSql } from './migrations/0020-node-hashes.js';
+import { nodeIdSql, nodeIsBoundSql, nodeIsSql, nodeKey } from './node-hashes.js';
 import { NODE_CREATED_AT_SQL, NODE_KIND_SQL, nodeKindCode } from './node-kinds.js';
 import {
   type MetricsRow,
@@ -137,7 +132,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     dedupeKey: string,
     matches: (data: EventDataByKind[K]) => boolean,
   ) => {
-    const node = q.skOfNode.get(nodeId) as { sk: number; session_id: SessionId } | undefined;
+    const node = q.skOfNode.get(nodeKey(nodeId)) as { sk: number; session_id: SessionId } | undefined;
     if (node === undefined) return undefined;
     const { sk, session_id: sessionId } = node;
     for (const id of q.idsByDedupeHash.all(sk, dedupeHash(dedupeKey)) as bigint[]) {
@@ -254,7 +249,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
   };
 
   const nodeContext = (nodeId: NodeId): JsonObject | null => {
-    const row = q.nodeContext.get(nodeId) as { context: string } | undefined;
+    const row = q.nodeContext.get(nodeKey(nodeId)) as { context: string } | undefined;
     return row === undefined ? null : (unpackJson(JSON.parse(row.context)) as JsonObject);
   };
 
@@ -262,19 +257,24 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     const head = checkHead(sessionId, keyOf(sessionId), true, false);
     if (head.kind === 'not_found') return { kind: 'not_found', missing: 'session' };
     if (head.kind !== 'ok') return head;
-    const row = q.node.get(nodeId) as PositionRow | undefined;
+    // The node's row, else a row of the id's hash whose event does not say its id (a damaged file).
+    const rows = q.node.all(nodeKey(nodeId)) as PositionRow[];
+    const row = rows.find((r) => r.node_id !== null) ?? rows[0];
     if (row === undefined || row.session_id !== sessionId) return { kind: 'not_found', missing: 'node' };
-    if (row.state_ok !== 1) return unhealthy('missing_node_state', `Node ${nodeId} has no valid state.`);
+    // A row without its id is the node's, unless another id shares the hash: either way the session is damaged.
+    if (row.state_ok !== 1 || row.node_id === null) {
+      return unhealthy('missing_node_state', `Node ${nodeId} has no valid state.`);
+    }
     if (row.parent_ok !== 1)
       return unhealthy('dangling_edge', `Node ${nodeId} names missing parent ${row.parent_node_id}.`);
     return {
       kind: 'ok',
       position: {
         session: toHead(head.row),
-        node: toNode(row),
+        node: toNode({ ...row, node_id: nodeId }),
         context: nodeContext(nodeId) ?? {},
         hasAdvanceSuccessor: row.advance_children > 0,
-        blockedStreak: row.node_kind === 'blocked_attempt' ? (q.blockedStreak.get(nodeId) as number) : 0,
+        blockedStreak: row.node_kind === 'blocked_attempt' ? (q.blockedStreak.get(nodeKey(nodeId)) as number) : 0,
       },
     };
   };
@@ -337,7 +337,7 @@ export function createReader(db: Database.Database, workflows: WorkflowCache): S
     },
     findTokenFor(kind: TokenKind, nodeId: NodeId, attemptId: AttemptId | null) {
       const attempt = attemptId === null ? null : packAttemptId(attemptId);
-      const row = q.tokenFor[kind].get(nodeId, attempt) as { token: Token } | undefined;
+      const row = q.tokenFor[kind].get({ ...nodeKey(nodeId), attempt }) as { token: Token } | undefined;
       return row?.token ?? null;
     },
     findAdvance(nodeId, attemptId): RecordedAdvance | null {
@@ -460,7 +460,9 @@ interface KindRow {
   node1: string | null;
 }
 
-interface PositionRow extends NodeRow {
+interface PositionRow extends Omit<NodeRow, 'node_id'> {
+  /** NULL: the node's event does not say its id (a damaged file). */
+  node_id: NodeId | null;
   session_id: SessionId;
   advance_children: number;
   state_ok: number;
@@ -473,12 +475,11 @@ function unhealthy(kind: UnhealthyReason['kind'], reason: string): { kind: 'unhe
 
 /**
  * A node's engine state (JSON text), read from its `node_created` event (migration 5): NULL when that event is missing,
- * is not the node's creation, or holds no JSON object as state.
+ * is not a node's creation, or holds no JSON object as state. (Since schema 20 the node's id is that event's too.)
  */
 const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '${dataPath('state')}') = 'object'
                                  THEN json_extract(e.data, '${dataPath('state')}') END
-   FROM events e WHERE e.id = n.id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
-     AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
+   FROM events e WHERE e.id = n.id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data))`;
 
 /**
  * One field of a node's engine state, read from its `node_created` event like NODE_STATE, without copying the state
@@ -487,8 +488,7 @@ const NODE_STATE = `(SELECT CASE WHEN json_type(e.data, '${dataPath('state')}') 
 function nodeStateField(field: 'kind' | 'pendingStepId'): string {
   return `(SELECT e.data ->> '${dataPath('state', field)}'
    FROM events e WHERE e.id = n.id AND e.kind = ${kindCode('node_created')} AND json_valid(e.data)
-     AND json_type(e.data, '${dataPath('state')}') = 'object'
-     AND json_extract(e.data, '${dataPath('nodeId')}') = n.node_id)`;
+     AND json_type(e.data, '${dataPath('state')}') = 'object')`;
 }
 
 /** The packed engine state kinds a valid node state has (schema 14). */
@@ -497,19 +497,27 @@ const ENGINE_STATE_KINDS = `${dataValue('pending')}, ${dataValue('complete')}`;
 /** A node row's workflow hash: NULL there means the hash of its session's run (migration 4). */
 const NODE_HASH = `coalesce(n.workflow_hash, (SELECT workflow_hash FROM runs WHERE session_id = k.session_id), '')`;
 
+/** The row id of node row `n`'s parent (migration 20 keeps the distance back to it); NULL when it has none. */
+const PARENT_ROW = '(n.id - n.parent_delta)';
+
+/** Node row `n`'s parent row `p`. */
+const JOIN_PARENT = `LEFT JOIN nodes p ON p.id = ${PARENT_ROW}`;
+
 /**
- * A node row's parent id: its parent's row (migration 13), else the id it kept as text, else (the parent's row is
- * gone) the id its `node_created` event names.
+ * A node row's parent id: the id it kept as text (a parent without a row), else the id the `node_created` event of
+ * its parent's row names (whether or not that row is still there).
  */
-const PARENT_NODE_ID = `coalesce(p.node_id, n.parent_node_id,
-  (SELECT r.data ->> '${dataPath('nodeId')}' FROM events r WHERE r.id = n.parent))`;
+const PARENT_NODE_ID = `coalesce(n.parent_node_id, ${nodeIdSql(PARENT_ROW, true)})`;
 
 /** Whether a node row's parent has a row (a root has none to have). */
-const PARENT_OK = `(p.id IS NOT NULL OR (n.parent IS NULL AND (n.parent_node_id IS NULL
-  OR EXISTS (SELECT 1 FROM nodes x WHERE x.node_id = n.parent_node_id))))`;
+const PARENT_OK = `(p.id IS NOT NULL OR (n.parent_delta IS NULL AND (n.parent_node_id IS NULL
+  OR EXISTS (SELECT 1 FROM nodes y WHERE ${nodeIsSql('y', 'n.parent_node_id')}))))`;
+
+/** The node id of row `n` (its event's), or where the row is when its event does not say (a damaged file). */
+const NODE_ID_OR_SEQ = `coalesce(${nodeIdSql('n')}, 'at seq ' || (n.id & 4294967295))`;
 
 /** The columns of a NodeRow, over \`nodes n\` joined to its session key \`k\` and its parent \`p\`. */
-const NODE_COLUMNS = `n.node_id, ${NODE_KIND_SQL} AS node_kind, ${PARENT_NODE_ID} AS parent_node_id,
+const NODE_COLUMNS = `${nodeIdSql('n')} AS node_id, ${NODE_KIND_SQL} AS node_kind, ${PARENT_NODE_ID} AS parent_node_id,
   ${NODE_HASH} AS workflow_hash, ${NODE_STATE} AS state, n.id & 4294967295 AS created_seq,
   ${NODE_CREATED_AT_SQL} AS created_at_ms`;
 
@@ -520,7 +528,7 @@ const SUMMARY_SELECT = `
          ${nodeStateField('pendingStepId')} AS pending_step_id
   FROM sessions s
   LEFT JOIN runs r ON r.session_id = s.session_id
-  LEFT JOIN nodes n ON n.node_id = r.preferred_tip_node_id`;
+  LEFT JOIN nodes n ON ${nodeIsSql('n', 'r.preferred_tip_node_id')}`;
 const SUMMARY_ORDER = 'ORDER BY s.last_activity_ms DESC, s.session_id LIMIT ?';
 
 /** The seq, time and data of one session's events of one kind, through that kind's partial index (migration 6). */
@@ -547,7 +555,7 @@ function nodeExistsSql(field: 'fromNodeId' | 'toNodeId'): string {
   const path = dataPath(field);
   return `CASE json_type(e.data, '${path}')
     WHEN 'integer' THEN EXISTS (SELECT 1 FROM nodes n WHERE n.id = ((e.id >> 32) << 32) | (e.data ->> '${path}'))
-    ELSE EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = e.data ->> '${path}') END`;
+    ELSE EXISTS (SELECT 1 FROM nodes n WHERE ${nodeIsSql('n', `(e.data ->> '${path}')`)}) END`;
 }
 
 /**
@@ -603,21 +611,22 @@ function prepare(db: Database.Database) {
     node: db.prepare(
       `SELECT ${NODE_COLUMNS}, k.session_id, n.advance_children,
               coalesce(${nodeStateField('kind')}, '') IN (${ENGINE_STATE_KINDS}) AS state_ok, ${PARENT_OK} AS parent_ok
-       FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 LEFT JOIN nodes p ON p.id = n.parent
-       WHERE n.node_id = ?`,
+       FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 ${JOIN_PARENT}
+       WHERE n.node_hash = @nodeHash AND coalesce(${nodeIdSql('n')}, @nodeId) = @nodeId`,
     ),
     blockedStreak: db
       .prepare(
         `WITH RECURSIVE chain (id, parent) AS (
-         SELECT id, parent FROM nodes WHERE node_id = ? AND node_kind = ${nodeKindCode('blocked_attempt')}
+         SELECT n.id, n.id - n.parent_delta FROM nodes n
+         WHERE ${nodeIsBoundSql('n')} AND n.node_kind = ${nodeKindCode('blocked_attempt')}
          UNION ALL
-         SELECT p.id, p.parent FROM nodes p JOIN chain c ON p.id = c.parent
+         SELECT p.id, p.id - p.parent_delta FROM nodes p JOIN chain c ON p.id = c.parent
          WHERE p.node_kind = ${nodeKindCode('blocked_attempt')})
        SELECT count(*) FROM chain`,
       )
       .pluck(),
     nodeWithoutState: db.prepare(
-      `SELECT n.node_id FROM nodes n WHERE n.id >= ? AND n.id < ?
+      `SELECT ${NODE_ID_OR_SEQ} AS node_id FROM nodes n WHERE n.id >= ? AND n.id < ?
          AND coalesce(${nodeStateField('kind')}, '') NOT IN (${ENGINE_STATE_KINDS})
        LIMIT 1`,
     ),
@@ -630,14 +639,14 @@ function prepare(db: Database.Database) {
        LIMIT 1`,
     ),
     orphanNode: db.prepare(
-      `SELECT n.node_id, ${PARENT_NODE_ID} AS parent_node_id FROM nodes n LEFT JOIN nodes p ON p.id = n.parent
+      `SELECT ${NODE_ID_OR_SEQ} AS node_id, ${PARENT_NODE_ID} AS parent_node_id FROM nodes n ${JOIN_PARENT}
        WHERE n.id >= ? AND n.id < ? AND NOT ${PARENT_OK} LIMIT 1`,
     ),
     run: db.prepare('SELECT * FROM runs WHERE session_id = ?'),
     nodes: db.prepare(
       `SELECT ${NODE_COLUMNS}
        FROM session_keys k JOIN nodes n ON n.id >= k.sk << 32 AND n.id < (k.sk + 1) << 32
-         LEFT JOIN nodes p ON p.id = n.parent
+         ${JOIN_PARENT}
        WHERE k.session_id = ? ORDER BY n.id`,
     ),
     // One statement with the key lookup; INDEXED BY because without statistics the planner would step the session's
@@ -654,7 +663,7 @@ function prepare(db: Database.Database) {
        WHERE k.session_id = ? AND e.edge IS NOT NULL ORDER BY n.id`,
     ),
     skOfNode: db.prepare(
-      'SELECT k.sk, k.session_id FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 WHERE n.node_id = ?',
+      `SELECT k.sk, k.session_id FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32 WHERE ${nodeIsBoundSql('n')}`,
     ),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
@@ -663,7 +672,7 @@ function prepare(db: Database.Database) {
     nodeContext: db.prepare(
       `SELECT json_extract(e.data, '${dataPath('context')}') AS context FROM nodes n
          JOIN events e ON e.id = ((n.id >> 32) << 32) | n.context_seq
-       WHERE n.node_id = ?`,
+       WHERE ${nodeIsBoundSql('n')}`,
     ),
     // By kind: each reads its tag column, and goes by the nonce key (the `tokens` view, a UNION ALL, would not).
     token: byTokenKind((kind) => db.prepare(`${tokensOfKindSql(kind)} AND t.nonce = ? AND t.${TAG_COLUMN[kind]} = ?`)),
@@ -683,7 +692,7 @@ function prepare(db: Database.Database) {
       db.prepare(
         `SELECT '${TOKEN_PREFIX[kind]}' || t.nonce || t.${TAG_COLUMN[kind]} AS token
          FROM nodes n JOIN token_records t ON t.node = n.id
-         WHERE n.node_id = ? AND t.${TAG_COLUMN[kind]} IS NOT NULL AND t.attempt_id IS ?
+         WHERE ${nodeIsBoundSql('n')} AND t.${TAG_COLUMN[kind]} IS NOT NULL AND t.attempt_id IS @attempt
          ORDER BY coalesce(t.created_at_ms, ${NODE_CREATED_AT_SQL}), token LIMIT 1`,
       ),
     ),

@@ -19,6 +19,7 @@ import { dedupeHash } from './migrate.js';
 import { UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
 import { tokenKey } from './migrations/0017-token-pairs.js';
+import { nodeIsBoundSql, nodeKey } from './node-hashes.js';
 import { NODE_CREATED_AT_SQL } from './node-kinds.js';
 import type { Projector } from './projections.js';
 
@@ -83,14 +84,14 @@ export function createWriter(
     const holdsKey = (rows: unknown[]) =>
       (rows as StoredRow[]).some((row) => decodeRow(row, session, nodeAt).some((e) => e.dedupeKey === dedupeKey));
     const named = nodesNamedBy(dedupeKey);
-    const node = named?.kind === 'node' ? named.nodeIds[0] : null;
-    if (holdsKey(q.dedupeCandidates.all({ sk, hash, node }))) return true;
+    const node = named?.kind === 'node' ? (named.nodeIds[0] ?? null) : null;
+    if (holdsKey(q.dedupeCandidates.all({ sk, hash, ...nodeKey(node) }))) return true;
     if (named === null || named.kind === 'node') return false;
     const end = sessionRange(sk)[1];
     const after = named.kind === 'edge' ? q.unindexedEdgesAfter : q.unindexedTracesAfter;
     return named.nodeIds.some((nodeId) => {
       if (append.created.has(nodeId)) return false;
-      const seq = q.nodeSeq.get(nodeId, sk) as number | undefined;
+      const seq = q.nodeSeq.get({ sk, ...nodeKey(nodeId) }) as number | undefined;
       return seq !== undefined && holdsKey(after.all({ node: eventKey(sk, seq), end }));
     });
   };
@@ -101,7 +102,8 @@ export function createWriter(
    */
   const appendState = (sk: number): AppendState => {
     const created = new Map<string, number>();
-    const seqOf: NodeSeqOf = (nodeId) => created.get(nodeId) ?? (q.nodeSeq.get(nodeId, sk) as number | undefined);
+    const seqOf: NodeSeqOf = (nodeId) =>
+      created.get(nodeId) ?? (q.nodeSeq.get({ sk, ...nodeKey(nodeId) }) as number | undefined);
     return { seqOf, created, unindexedKeys: new Set() };
   };
 
@@ -236,7 +238,9 @@ export function createWriter(
         throw new Error(`Token ${r.token} does not have the prefix of a ${r.kind} token.`);
       }
       const { sk, session } = sessionKey(r.sessionId);
-      const node = q.nodeKey.get(r.nodeId, r.sessionId) as { id: bigint; created_at_ms: bigint } | undefined;
+      const node = q.nodeKey.get({ sessionId: r.sessionId, ...nodeKey(r.nodeId) }) as
+        | { id: bigint; created_at_ms: bigint }
+        | undefined;
       const stored = q.insertToken.run(
         key.nonce,
         node?.id ?? eventKey(sk, UNHELD_NODE_SEQ),
@@ -279,7 +283,7 @@ function prepare(db: Database.Database) {
     dedupeCandidates: db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE id >> 32 = @sk AND dedupe_hash = @hash
        UNION ALL
-       SELECT ${EVENT_COLUMNS} FROM events WHERE id = (SELECT id FROM nodes WHERE node_id = @node)
+       SELECT ${EVENT_COLUMNS} FROM events WHERE id = (SELECT n.id FROM nodes n WHERE ${nodeIsBoundSql('n')})
          AND id >> 32 = @sk AND dedupe_hash IS NULL`,
     ),
     // An edge to the node is folded into the node's own row (edge-fold.ts) or a row after it.
@@ -293,7 +297,9 @@ function prepare(db: Database.Database) {
       `SELECT ${EVENT_COLUMNS} FROM events
        WHERE id > @node AND id < @end AND kind = ${kindCode('decision_trace_appended')} AND dedupe_hash IS NULL`,
     ),
-    nodeSeq: db.prepare('SELECT id & 4294967295 FROM nodes WHERE node_id = ? AND id >> 32 = ?').pluck(),
+    nodeSeq: db
+      .prepare(`SELECT n.id & 4294967295 FROM nodes n WHERE ${nodeIsBoundSql('n')} AND n.id >> 32 = @sk`)
+      .pluck(),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     insertEvent: db.prepare(
       `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key, edge)
@@ -302,7 +308,7 @@ function prepare(db: Database.Database) {
     nodeKey: db
       .prepare(
         `SELECT n.id, ${NODE_CREATED_AT_SQL} AS created_at_ms FROM nodes n JOIN session_keys k ON k.sk = n.id >> 32
-         WHERE n.node_id = ? AND k.session_id = ?`,
+         WHERE ${nodeIsBoundSql('n')} AND k.session_id = @sessionId`,
       )
       .safeIntegers(),
     pinWorkflow: db.prepare(

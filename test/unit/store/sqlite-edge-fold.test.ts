@@ -111,7 +111,8 @@ describe('SQLite edges folded into their node rows (schema 18)', () => {
     store.close();
     // The node count is kept right, so only the graph check sees it.
     raw(path, (db) =>
-      db.exec(`DELETE FROM nodes WHERE node_id = 'node_b'; UPDATE sessions SET node_count = node_count - 1`),
+      db.exec(`DELETE FROM nodes WHERE id = (SELECT id FROM events WHERE kind = 3 AND data ->> '$.Y' = 'node_b');
+               UPDATE sessions SET node_count = node_count - 1`),
     );
     const damaged = openAt(path);
     expect(damaged.read((r) => r.checkHealth(S))).toMatchObject({ health: { kind: 'dangling_edge' } });

@@ -49,24 +49,23 @@ function sqliteHarness(openStore = open): StoreHarness {
       raw((db) => {
         const sk = db.prepare('SELECT sk FROM session_keys WHERE session_id = ?').pluck().get(sessionId);
         // Node rows are keyed by their node_created event's id, (sk << 32) | seq (schema 13).
-        const nodes = db.prepare('SELECT node_id FROM nodes WHERE id >> 32 = ? ORDER BY id').pluck().all(sk);
+        const nodes = db
+          .prepare('SELECT id FROM nodes WHERE id >> 32 = ? ORDER BY id')
+          .pluck()
+          .safeIntegers()
+          .all(sk) as bigint[];
         if (how === 'seq_gap') db.prepare('DELETE FROM events WHERE id = (? << 32) | 3').run(sk);
         if (how === 'node_state') {
           // A node's state lives in its node_created event (schema 5): cut that event's JSON short.
-          const created = 'SELECT id & 4294967295 FROM nodes WHERE node_id = ?';
-          db.prepare(`UPDATE events SET data = substr(data, 1, 20) WHERE id = (? << 32) | (${created})`).run(
-            sk,
-            nodes[1],
-          );
+          db.prepare('UPDATE events SET data = substr(data, 1, 20) WHERE id = ?').run(nodes[1]);
         }
-        if (how === 'deleted_node') db.prepare('DELETE FROM nodes WHERE node_id = ?').run(nodes[1]);
+        if (how === 'deleted_node') db.prepare('DELETE FROM nodes WHERE id = ?').run(nodes[1]);
         if (how === 'dangling_edge') {
           // Edges are read from their edge_created events (schema 6), which name a node by the seq of its creation
           // (schema 11).
           const to = dataPath('toNodeId');
           const edge = `UPDATE events SET data = json_set(data, '${to}', 'node_ghost')
-            WHERE kind = 4 AND id >> 32 = ?
-              AND json_extract(data, '${to}') = (SELECT id & 4294967295 FROM nodes WHERE node_id = ?)`;
+            WHERE kind = 4 AND id >> 32 = ? AND json_extract(data, '${to}') = ? & 4294967295`;
           db.prepare(edge).run(sk, nodes[4]);
         }
         if (how === 'missing_workflow') db.prepare('DELETE FROM workflows').run();
