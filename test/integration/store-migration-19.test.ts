@@ -8,6 +8,7 @@ import { continueWorkflow } from '../../src/app/continue-workflow.js';
 import { startWorkflow } from '../../src/app/start-workflow.js';
 import type { SessionId } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
 import { asStep, expectOk, LOOP_WORKFLOW, testApp, workspaceWith } from './app-helpers.js';
@@ -37,7 +38,7 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     expect(rowsOf(path, `SELECT name FROM sqlite_master WHERE name LIKE 'session_notes_fts%'`)).toEqual([]);
 
     const store = openSqliteSessionStore({ path });
-    expect(store.settings().schemaVersion).toBe(19);
+    expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     store.close();
     const after = readThroughStore(path, sessionId);
     expect(after.eventsJson).toBe(before.eventsJson);

@@ -23,6 +23,7 @@ import * as tokenTimes from './migrations/0016-token-times.js';
 import * as tokenPairs from './migrations/0017-token-pairs.js';
 import * as fewerEventRows from './migrations/0018-fewer-event-rows.js';
 import * as smallPacking from './migrations/0019-small-packing.js';
+import * as leanEventRows from './migrations/0021-lean-event-rows.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
 type Migration =
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
   tokenPairs,
   fewerEventRows,
   smallPacking,
+  leanEventRows,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

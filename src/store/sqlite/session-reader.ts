@@ -32,6 +32,7 @@ import {
   storedNodeId,
   unpackEventData,
 } from './event-codec.js';
+import { eventTimeSql } from './event-times.js';
 import { dedupeHash } from './migrate.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
 import {
@@ -59,6 +60,7 @@ import {
   toSummary,
   toTokenRecord,
 } from './rows.js';
+import { storedRowColumns } from './stored-row-columns.js';
 
 /** Compiled workflows are immutable and content-addressed, so a parsed copy can be shared by every call. */
 export type WorkflowCache = Map<WorkflowHash, CompiledWorkflow>;
@@ -535,7 +537,7 @@ function eventsOfKindSql(kind: EventKind, index: string): string {
     };
   });
   while (refs.length < 2) refs.push({ columns: `NULL AS ref${refs.length}, NULL AS node${refs.length}`, join: '' });
-  return `SELECT k.sk, e.id & 4294967295 AS seq, e.at_ms, e.data, ${refs.map((r) => r.columns).join(', ')}
+  return `SELECT k.sk, e.id & 4294967295 AS seq, ${eventTimeSql('e')} AS at_ms, e.data, ${refs.map((r) => r.columns).join(', ')}
     FROM session_keys k JOIN events e INDEXED BY ${index}
       ON e.kind = ${kindCode(kind)} AND e.id >= k.sk << 32 AND e.id < (k.sk + 1) << 32
       ${refs.map((r) => r.join).join(' ')}
@@ -590,8 +592,6 @@ function headSql(columns: string, counts = true): string {
 }
 
 function prepare(db: Database.Database) {
-  const inRange = 'id >= ? AND id < ?';
-  const eventColumns = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key, edge';
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
     head: db.prepare(headSql('s.*')),
@@ -688,7 +688,7 @@ function prepare(db: Database.Database) {
       ),
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
-    events: db.prepare(`SELECT ${eventColumns} FROM events WHERE ${inRange} ORDER BY id`),
+    events: db.prepare(`SELECT ${storedRowColumns('e')} FROM events e WHERE e.id >= ? AND e.id < ? ORDER BY e.id`),
     recent: db.prepare(`${SUMMARY_SELECT} ${SUMMARY_ORDER}`),
     search: db.prepare(
       `SELECT k.session_id, min(m.rank) AS rank
