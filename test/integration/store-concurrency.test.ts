@@ -129,8 +129,8 @@ describe('SQLite store across processes', () => {
     const s = recordRealisticSession(store, 1, 10_000);
     const before = store.read((r) => ({ load: r.loadSession(s.sessionId), events: r.listEvents(s.sessionId) }));
     const sql = `
-      INSERT INTO events (id, kind, event_id, dedupe_key, at_ms, data)
-        SELECT (sk << 32) | 1000, 10, 'evt_half', 'half', 1, '{}' FROM session_keys;
+      INSERT INTO events (id, kind, envelope, at_ms, data)
+        SELECT (sk << 32) | 1000, 10, '{"e":"evt_half","k":"half"}', 1, '{}' FROM session_keys;
       UPDATE sessions SET last_seq = 1000;
       DELETE FROM token_records;`;
     const holder = await holdLock(path, sql, null);

@@ -4,7 +4,9 @@ import Database from 'better-sqlite3';
 import { EVENT_KINDS, type NodeId, type RunId, type SessionEvent, type SessionId } from '../../src/engine/events.js';
 import { openSqliteSessionStore } from '../../src/store/index.js';
 import { dataPath, dataValue } from '../../src/store/sqlite/data-dictionary.js';
+import { ENVELOPE_KEYS } from '../../src/store/sqlite/envelope-overrides.js';
 import { encodeEvent } from '../../src/store/sqlite/event-codec.js';
+import { eventTimeSql } from '../../src/store/sqlite/event-times.js';
 import { dedupeHash, userVersion } from '../../src/store/sqlite/migrate.js';
 import { TOKENS_VIEW as SCHEMA_16_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0016-token-times.js';
 import { TOKENS_VIEW as SCHEMA_17_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0017-token-pairs.js';
@@ -15,6 +17,7 @@ type SessionLogs = ReadonlyMap<SessionId, SessionEvent[]>;
 
 /** The downgrade from each schema to the one before it, newest first. */
 const STEPS: readonly [from: number, (db: Database.Database, logs: SessionLogs) => void][] = [
+  [21, (db) => downgradeToSchemaTwenty(db)],
   [20, (db) => downgradeToSchemaNineteen(db)],
   [19, (db) => downgradeToSchemaEighteen(db)],
   [18, (db, logs) => downgradeToSchemaSeventeen(db, logs)],
@@ -190,3 +193,40 @@ export function downgradeToSchemaNineteen(db: Database.Database): void {
   for (const view of views) db.exec(view.name === 'tokens' ? packedViewSql(SCHEMA_17_TOKENS_VIEW) : view.sql);
   db.pragma('user_version = 19');
 }
+
+/**
+ * Rewrites a schema-21 database as schema 20 left it: every event row with its time, and the envelope fields in their
+ * own columns. Touches only `events` (its indexes and the views over it are created again as they were).
+ */
+export function downgradeToSchemaTwenty(db: Database.Database): void {
+  const saved = db
+    .prepare(
+      `SELECT type, name, sql FROM sqlite_master
+       WHERE (type = 'view' OR (type = 'index' AND tbl_name = 'events')) AND sql IS NOT NULL`,
+    )
+    .all() as { type: string; name: string; sql: string }[];
+  for (const view of saved.filter((s) => s.type === 'view')) db.exec(`DROP VIEW "${view.name}"`);
+  db.exec(`
+    CREATE TABLE events_v20 (
+      id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, at_ms INTEGER NOT NULL, dedupe_hash INTEGER, data TEXT NOT NULL,
+      event_id TEXT, run_id TEXT, node_id TEXT, dedupe_key TEXT, edge INTEGER);
+    INSERT INTO events_v20
+      SELECT e.id, e.kind, ${eventTimeSql('e')}, e.dedupe_hash, e.data,
+             ${ENVELOPE_KEYS.map(([, key]) => `e.envelope ->> '${key}'`).join(', ')}, e.edge
+      FROM events e ORDER BY e.id;
+    DROP TABLE events;
+    ALTER TABLE events_v20 RENAME TO events;`);
+  for (const index of saved.filter((s) => s.type === 'index')) db.exec(index.sql);
+  for (const view of saved.filter((s) => s.type === 'view')) {
+    db.exec(view.name === 'session_events' ? SCHEMA_20_SESSION_EVENTS_VIEW : view.sql);
+  }
+  db.pragma('user_version = 20');
+}
+
+/** The `session_events` view as schemas 6 to 20 defined it. */
+const SCHEMA_20_SESSION_EVENTS_VIEW = `
+CREATE VIEW session_events AS
+  SELECT k.session_id, e.id & 4294967295 AS seq,
+         CASE e.kind ${EVENT_KINDS.map((k, i) => `WHEN ${i} THEN '${k}'`).join(' ')} END AS kind,
+         e.event_id, e.run_id, e.node_id, e.dedupe_key, e.at_ms, e.data
+  FROM events e JOIN session_keys k ON k.sk = e.id >> 32;`;

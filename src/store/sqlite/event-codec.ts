@@ -3,7 +3,8 @@
 // - `kind` is a small integer (its index in EVENT_KINDS);
 // - `event_id`, `run_id`, `node_id` and `dedupe_key` are NULL when they equal the value derived from the session and
 //   the data (see `derived`; for `run_id`, the session's run), '' when the envelope has no such field although one
-//   could be derived (always for a missing `run_id`), the value itself otherwise;
+//   could be derived (always for a missing `run_id`), the value itself otherwise; the ones that are not NULL share
+//   one `envelope` column (schema 21, envelope-overrides.ts);
 // - `node_created` data leaves out `workflowHash` when it is the hash of the session's run;
 // - the data JSON is packed (data-dictionary.ts, schema 8);
 // - a node named in the data (NODE_REF_FIELDS) whose `node_created` event is earlier in the session is stored as that

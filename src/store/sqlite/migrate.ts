@@ -24,6 +24,7 @@ import * as tokenPairs from './migrations/0017-token-pairs.js';
 import * as fewerEventRows from './migrations/0018-fewer-event-rows.js';
 import * as smallPacking from './migrations/0019-small-packing.js';
 import * as nodeHashes from './migrations/0020-node-hashes.js';
+import * as leanEventRows from './migrations/0021-lean-event-rows.js';
 import { registerNodeHash } from './node-hashes.js';
 
 /** A schema step: plain SQL, or a function when rows must be rewritten in code. */
@@ -53,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   fewerEventRows,
   smallPacking,
   nodeHashes,
+  leanEventRows,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -32,6 +32,7 @@ import {
   storedNodeId,
   unpackEventData,
 } from './event-codec.js';
+import { eventTimeSql } from './event-times.js';
 import { dedupeHash } from './migrate.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
 import { byTokenKind, TAG_COLUMN, TOKEN_KINDS, TOKEN_PREFIX, tokenKey } from './migrations/0017-token-pairs.js';
@@ -54,6 +55,7 @@ import {
   toSummary,
   toTokenRecord,
 } from './rows.js';
+import { storedRowColumns } from './stored-row-columns.js';
 
 /** Compiled workflows are immutable and content-addressed, so a parsed copy can be shared by every call. */
 export type WorkflowCache = Map<WorkflowHash, CompiledWorkflow>;
@@ -543,7 +545,7 @@ function eventsOfKindSql(kind: EventKind, index: string): string {
     };
   });
   while (refs.length < 2) refs.push({ columns: `NULL AS ref${refs.length}, NULL AS node${refs.length}`, join: '' });
-  return `SELECT k.sk, e.id & 4294967295 AS seq, e.at_ms, e.data, ${refs.map((r) => r.columns).join(', ')}
+  return `SELECT k.sk, e.id & 4294967295 AS seq, ${eventTimeSql('e')} AS at_ms, e.data, ${refs.map((r) => r.columns).join(', ')}
     FROM session_keys k JOIN events e INDEXED BY ${index}
       ON e.kind = ${kindCode(kind)} AND e.id >= k.sk << 32 AND e.id < (k.sk + 1) << 32
       ${refs.map((r) => r.join).join(' ')}
@@ -598,8 +600,6 @@ function headSql(columns: string, counts = true): string {
 }
 
 function prepare(db: Database.Database) {
-  const inRange = 'id >= ? AND id < ?';
-  const eventColumns = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key, edge';
   return {
     workflow: db.prepare('SELECT compiled FROM workflows WHERE workflow_hash = ?'),
     head: db.prepare(headSql('s.*')),
@@ -697,7 +697,7 @@ function prepare(db: Database.Database) {
       ),
     ),
     sessionKey: db.prepare('SELECT sk, run_id, workflow_hash FROM session_keys WHERE session_id = ?'),
-    events: db.prepare(`SELECT ${eventColumns} FROM events WHERE ${inRange} ORDER BY id`),
+    events: db.prepare(`SELECT ${storedRowColumns('e')} FROM events e WHERE e.id >= ? AND e.id < ? ORDER BY e.id`),
     recent: db.prepare(`${SUMMARY_SELECT} ${SUMMARY_ORDER}`),
     search: db.prepare(
       `SELECT k.session_id, min(m.rank) AS rank

@@ -4,6 +4,7 @@ import type { EventId, NewEvent, SessionEvent, SessionId } from '../../engine/ev
 import type { SessionTx } from '../session-store.js';
 import { hasDedupeEntry, nodesNamedBy } from './dedupe-entries.js';
 import { decodeRow, foldedEdgeCode, type StoredRow } from './edge-fold.js';
+import { packEnvelope } from './envelope-overrides.js';
 import {
   derivedEventId,
   encodeEvent,
@@ -15,6 +16,7 @@ import {
   sessionRange,
   storedNodeId,
 } from './event-codec.js';
+import { eventTimeSql, storesTime } from './event-times.js';
 import { dedupeHash } from './migrate.js';
 import { UNHELD_NODE_SEQ } from './migrations/0009-token-records.js';
 import { packAttemptId } from './migrations/0012-short-attempt-ids.js';
@@ -22,6 +24,7 @@ import { tokenKey } from './migrations/0017-token-pairs.js';
 import { nodeIsBoundSql, nodeKey } from './node-hashes.js';
 import { NODE_CREATED_AT_SQL } from './node-kinds.js';
 import type { Projector } from './projections.js';
+import { storedRowColumns } from './stored-row-columns.js';
 
 type SessionWriter = Pick<
   SessionTx,
@@ -32,6 +35,8 @@ interface AppendState {
   readonly seqOf: NodeSeqOf;
   readonly created: Map<string, number>;
   readonly unindexedKeys: Set<string>;
+  /** The time of the session's last row (undefined: it has none), for the next row's `at_ms` (event-times.ts). */
+  lastAtMs: number | undefined;
 }
 
 interface FoldedEdge {
@@ -63,8 +68,11 @@ export function createWriter(
     return { sk: row.sk, session: { sessionId, runId: row.run_id, workflowHash: row.workflow_hash } };
   };
 
-  /** The seq of the session's last event; -1 when it has none. */
-  const lastSeq = (sk: number): number => (q.lastSeq.get(...sessionRange(sk)) as number | undefined) ?? -1;
+  /** The seq of the session's last event (-1 when it has none) and the time of its last row. */
+  const lastRow = (sk: number): { seq: number; atMs: number | undefined } => {
+    const row = q.lastRow.get(...sessionRange(sk)) as { seq: number; at_ms: number } | undefined;
+    return row === undefined ? { seq: -1, atMs: undefined } : { seq: row.seq, atMs: row.at_ms };
+  };
 
   /** Points the tokens minted for a node before it existed at its `node_created` event (migration 9). */
   /** A token minted at the node's creation time leaves it out (migration 16). */
@@ -100,11 +108,11 @@ export function createWriter(
    * Node seqs for the events of one append (schema 11): the nodes it creates, else the session's node rows (the
    * projection of every earlier `node_created`); and the dedupe keys of its events stored without an index entry.
    */
-  const appendState = (sk: number): AppendState => {
+  const appendState = (sk: number, lastAtMs: number | undefined): AppendState => {
     const created = new Map<string, number>();
     const seqOf: NodeSeqOf = (nodeId) =>
       created.get(nodeId) ?? (q.nodeSeq.get({ sk, ...nodeKey(nodeId) }) as number | undefined);
-    return { seqOf, created, unindexedKeys: new Set() };
+    return { seqOf, created, unindexedKeys: new Set(), lastAtMs };
   };
 
   /** Stores one event row; returns its `events.id`. */
@@ -120,18 +128,9 @@ export function createWriter(
     const id = eventKey(sk, row.seq);
     const hash = hasDedupeEntry(event, row, append.seqOf) ? keyHash : null;
     if (hash === null) append.unindexedKeys.add(event.dedupeKey);
-    q.insertEvent.run(
-      id,
-      row.kind,
-      row.at_ms,
-      hash,
-      row.data,
-      row.event_id,
-      row.run_id,
-      row.node_id,
-      row.dedupe_key,
-      edge,
-    );
+    const atMs = storesTime(row.kind, row.seq, row.at_ms, append.lastAtMs) ? row.at_ms : null;
+    append.lastAtMs = row.at_ms;
+    q.insertEvent.run(id, row.kind, atMs, hash, row.data, packEnvelope(row), edge);
     return id;
   };
 
@@ -178,8 +177,9 @@ export function createWriter(
     appendEvents(sessionId, events) {
       if (events.length === 0) return [];
       let { sk, session } = sessionKey(sessionId);
-      let seq = lastSeq(sk) + 1;
-      const nodes = appendState(sk);
+      const last = lastRow(sk);
+      let seq = last.seq + 1;
+      const nodes = appendState(sk, last.atMs);
       const appended: SessionEvent[] = [];
       for (let i = 0; i < events.length; i++) {
         const event = events[i]!;
@@ -206,10 +206,10 @@ export function createWriter(
     },
     importEvents(sessionId, events) {
       let { sk, session } = sessionKey(sessionId);
-      if (lastSeq(sk) !== -1) {
+      if (lastRow(sk).seq !== -1) {
         throw new Error(`Session ${sessionId} already has events; import only into a store without it.`);
       }
-      const nodes = appendState(sk);
+      const nodes = appendState(sk, undefined);
       for (let i = 0; i < events.length; i++) {
         const event = events[i]!;
         if (event.seq !== i || event.sessionId !== sessionId) {
@@ -266,7 +266,7 @@ export function createWriter(
   };
 }
 
-const EVENT_COLUMNS = 'id & 4294967295 AS seq, kind, at_ms, data, event_id, run_id, node_id, dedupe_key, edge';
+const EVENT_COLUMNS = storedRowColumns('e');
 
 function prepare(db: Database.Database) {
   return {
@@ -274,36 +274,34 @@ function prepare(db: Database.Database) {
     setSessionRun: db.prepare('UPDATE session_keys SET run_id = ?, workflow_hash = ? WHERE sk = ?'),
     insertSessionKey: db.prepare('INSERT INTO session_keys (session_id) VALUES (?)'),
     // A row with an edge folded into it holds the next seq too.
-    lastSeq: db
-      .prepare(
-        'SELECT (id & 4294967295) + (edge IS NOT NULL) FROM events WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT 1',
-      )
-      .pluck(),
+    lastRow: db.prepare(
+      `SELECT (e.id & 4294967295) + (e.edge IS NOT NULL) AS seq, ${eventTimeSql('e')} AS at_ms FROM events e
+       WHERE e.id >= ? AND e.id < ? ORDER BY e.id DESC LIMIT 1`,
+    ),
     // The expression must read as the index's, `id >> 32 = ?`, for the index to serve it.
     dedupeCandidates: db.prepare(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE id >> 32 = @sk AND dedupe_hash = @hash
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id >> 32 = @sk AND e.dedupe_hash = @hash
        UNION ALL
-       SELECT ${EVENT_COLUMNS} FROM events WHERE id = (SELECT n.id FROM nodes n WHERE ${nodeIsBoundSql('n')})
-         AND id >> 32 = @sk AND dedupe_hash IS NULL`,
+       SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = (SELECT n.id FROM nodes n WHERE ${nodeIsBoundSql('n')})
+         AND e.id >> 32 = @sk AND e.dedupe_hash IS NULL`,
     ),
     // An edge to the node is folded into the node's own row (edge-fold.ts) or a row after it.
     unindexedEdgesAfter: db.prepare(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE id = @node AND edge IS NOT NULL
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = @node AND e.edge IS NOT NULL
        UNION ALL
-       SELECT ${EVENT_COLUMNS} FROM events
-       WHERE id > @node AND id < @end AND kind = ${kindCode('edge_created')} AND dedupe_hash IS NULL`,
+       SELECT ${EVENT_COLUMNS} FROM events e
+       WHERE e.id > @node AND e.id < @end AND e.kind = ${kindCode('edge_created')} AND e.dedupe_hash IS NULL`,
     ),
     unindexedTracesAfter: db.prepare(
-      `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE id > @node AND id < @end AND kind = ${kindCode('decision_trace_appended')} AND dedupe_hash IS NULL`,
+      `SELECT ${EVENT_COLUMNS} FROM events e
+       WHERE e.id > @node AND e.id < @end AND e.kind = ${kindCode('decision_trace_appended')} AND e.dedupe_hash IS NULL`,
     ),
     nodeSeq: db
       .prepare(`SELECT n.id & 4294967295 FROM nodes n WHERE ${nodeIsBoundSql('n')} AND n.id >> 32 = @sk`)
       .pluck(),
     nodeIdAt: db.prepare(NODE_ID_AT_SQL).pluck(),
     insertEvent: db.prepare(
-      `INSERT INTO events (id, kind, at_ms, dedupe_hash, data, event_id, run_id, node_id, dedupe_key, edge)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      'INSERT INTO events (id, kind, at_ms, dedupe_hash, data, envelope, edge) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     nodeKey: db
       .prepare(

@@ -13,6 +13,7 @@ import { migrate, userVersion } from './migrate.js';
 import { createProjector } from './projections.js';
 import { createReader, type WorkflowCache } from './session-reader.js';
 import { createWriter } from './session-writer.js';
+import { storedRowColumns } from './stored-row-columns.js';
 
 export interface SqliteSessionStoreOptions {
   /** The database file (created with its directory if missing), normally `<dataDir>/workrail.db`. */
@@ -64,8 +65,7 @@ export function openSqliteSessionStore(options: SqliteSessionStoreOptions): Sqli
   const tx: SessionTx = { ...reader, ...createWriter(db, projector, options.newEventId) };
   const readAllEvents = db.prepare(
     `SELECT k.sk, k.session_id, k.run_id AS session_run_id, k.workflow_hash AS session_workflow_hash,
-            e.id & 4294967295 AS seq, e.kind, e.at_ms, e.data, e.event_id, e.run_id, e.node_id, e.dedupe_key,
-            e.edge
+            ${storedRowColumns('e')}
      FROM events e JOIN session_keys k ON k.sk = e.id >> 32 WHERE e.id > ? ORDER BY e.id LIMIT ?`,
   );
 
