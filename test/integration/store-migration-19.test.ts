@@ -5,8 +5,14 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteSessionStore } from '../../src/store/index.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
-import { columnOf, onlySessionId, rawEventData, readThroughStore } from '../support/migration-reads.js';
-import { dumpProjections } from '../support/projection-dump.js';
+import {
+  columnOf,
+  columnsOf,
+  onlySessionId,
+  rawEventData,
+  readThroughStore,
+  rebuiltProjections,
+} from '../support/migration-reads.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
 import { expectFlowContinues, recordMigrationFlow } from './migration-flow.js';
 
@@ -48,10 +54,7 @@ describe('SQLite schema migration 19 (small packing savings)', () => {
     // The tokens view reads a node's id from its node_created event when the node has no row.
     expect(tokenNodeIdsWithoutNodeRows(path)).toEqual(before.tokens.map((t) => t.nodeId).sort());
 
-    const rebuilt = openSqliteSessionStore({ path });
-    expect(rebuilt.rebuildProjections().ok).toBe(true);
-    rebuilt.close();
-    expect(dumpProjections(path, FTS_PROBES)).toEqual(before.projections);
+    expect(rebuiltProjections(path, FTS_PROBES)).toEqual(before.projections);
 
     expectFlowContinues(flow);
   });
@@ -67,8 +70,4 @@ function tokenNodeIdsWithoutNodeRows(path: string): string[] {
   } finally {
     db.close();
   }
-}
-
-function columnsOf(path: string, table: string): string[] {
-  return columnOf(path, `SELECT name FROM pragma_table_info('${table}')`) as string[];
 }

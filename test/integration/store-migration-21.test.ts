@@ -3,17 +3,20 @@
 // start seq, outputs, sessions, tokens, search and projections; old tokens replay byte-identically and advance on.
 // Calls share a millisecond now and then (the clock ticks every other call, and a burst of loop passes runs at one
 // time), so times are left out across appends and the walk back to a stored time is bounded.
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { checkpointWorkflow } from '../../src/app/checkpoint-workflow.js';
 import { continueWorkflow } from '../../src/app/continue-workflow.js';
-import { startWorkflow } from '../../src/app/start-workflow.js';
-import type { SessionId } from '../../src/engine/events.js';
 import { databasePath, openSqliteSessionStore } from '../../src/store/index.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/migrate.js';
-import { dumpProjections } from '../support/projection-dump.js';
+import {
+  columnsOf,
+  count,
+  readAllSessions,
+  rebuiltProjections,
+  rawRowsOf as rows,
+} from '../support/migration-reads.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
-import { asStep, expectOk, type TestApp, testApp, workspaceWith } from './app-helpers.js';
+import { asStep, expectOk, type TestApp, testApp } from './app-helpers.js';
+import { expectBranchingSessionsContinue, recordBranchingSessions } from './migration-flow.js';
 
 const FTS_PROBES = ['ship', 'planned', 'pass'];
 
@@ -40,35 +43,13 @@ const BURST_WORKFLOW = {
 };
 
 /**
- * Two sessions with a blocked attempt and its retry, a checkpoint, loop passes and a fork, the clock ticking every
- * other call; then a burst of passes in one millisecond.
+ * The branching sessions of BURST_WORKFLOW, the clock ticking every other call; then a burst of passes in one
+ * millisecond.
  */
 function recordSessions(t: TestApp) {
-  const ws = workspaceWith(BURST_WORKFLOW);
-  let calls = 0;
-  const call = <T>(fn: () => T): T => {
-    if (calls++ % 2 === 0) t.tick();
-    return fn();
-  };
-  const start = (goal: string) =>
-    asStep(expectOk(call(() => startWorkflow(t.app, { workflowId: BURST_WORKFLOW.id, workspacePath: ws, goal }))));
-  const cont = (input: Parameters<typeof continueWorkflow>[1]) =>
-    asStep(expectOk(call(() => continueWorkflow(t.app, input))));
-
-  const started = start('Ship it');
-  const blocked = cont({ continueToken: started.continueToken!, intent: 'advance' });
-  expect(blocked.kind).toBe('blocked');
-  const retry = { continueToken: blocked.continueToken!, output: { notesMarkdown: 'Planned the migration.' } };
-  const planned = cont(retry);
-  const checkpoint = expectOk(call(() => checkpointWorkflow(t.app, { checkpointToken: planned.checkpointToken! })));
-  const pass1 = cont({ continueToken: planned.continueToken!, output: { notesMarkdown: 'Pass 1 implemented.' } });
-  const verified = cont({ continueToken: pass1.continueToken!, output: { notesMarkdown: 'Pass 1 verified.' } });
-  // A fork: advance again from the position before pass 1, through a rehydrated token.
-  const again = cont({ continueToken: planned.continueToken!, intent: 'rehydrate' });
-  const fork = cont({ continueToken: again.continueToken!, output: { notesMarkdown: 'Pass 1 redone.' } });
-  const other = start('Ship the other thing');
-  let step = cont({ continueToken: other.continueToken!, output: { notesMarkdown: 'Planned the other thing.' } });
+  const flow = recordBranchingSessions(t, { workflow: BURST_WORKFLOW, tickEvery: 2 });
   // The burst: every pass of the other session at one time.
+  let step = flow.other;
   t.tick();
   for (let pass = 0; pass < 16; pass++) {
     step = asStep(
@@ -77,50 +58,8 @@ function recordSessions(t: TestApp) {
       ),
     );
   }
-  return { retry, planned, checkpoint, verified, fork };
+  return flow;
 }
-
-/** What the store returns for each session, and the projection tables. */
-function readThroughStore(path: string) {
-  const store = openSqliteSessionStore({ path });
-  try {
-    return store.read((r) => {
-      const sessions = r.listRecentSessions(10).map((s) => s.sessionId);
-      const per = (sessionId: SessionId) => {
-        const events = r.listEvents(sessionId);
-        return {
-          eventsJson: JSON.stringify(events),
-          // Every range start, including each seq of the log.
-          tails: events.map((e) => JSON.stringify(r.listEvents(sessionId, e.seq))),
-          outputs: r.listOutputs(sessionId),
-          session: r.loadSession(sessionId),
-          health: r.checkHealth(sessionId),
-          tokens: r.listTokens(sessionId),
-          metrics: r.sessionMetrics(sessionId),
-        };
-      };
-      return {
-        sessions: Object.fromEntries(sessions.map((id) => [id, per(id)])),
-        search: r.searchSessions('ship planned', 5).map((m) => m.sessionId),
-        projections: dumpProjections(path, FTS_PROBES),
-      };
-    });
-  } finally {
-    store.close();
-  }
-}
-
-function rows(path: string, sql: string): unknown[][] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare(sql).raw().all() as unknown[][];
-  } finally {
-    db.close();
-  }
-}
-
-const count = (path: string, sql: string) => rows(path, sql)[0]![0] as number;
-const columnsOf = (path: string) => rows(path, `SELECT name FROM pragma_table_info('events')`).flat();
 
 describe('SQLite schema migration 21 (leaner event rows)', () => {
   it('rewrites a schema-20 database into the rows the writer writes, and reads back the same', () => {
@@ -129,7 +68,7 @@ describe('SQLite schema migration 21 (leaner event rows)', () => {
     const path = databasePath(first.app.config.dataDir);
     first.app.close();
     const written = rows(path, 'SELECT * FROM events ORDER BY id');
-    const before = readThroughStore(path);
+    const before = readAllSessions(path, FTS_PROBES);
     expect(Object.values(before.sessions).every((s) => s.health.kind === 'healthy')).toBe(true);
     // Times left out within appends and across the calls that share a millisecond.
     const untimed = count(path, 'SELECT count(*) FROM events WHERE at_ms IS NULL');
@@ -138,15 +77,15 @@ describe('SQLite schema migration 21 (leaner event rows)', () => {
     expect(count(path, 'SELECT count(*) FROM events WHERE envelope IS NOT NULL')).toBe(4);
 
     stepBackSchema(path, 20);
-    expect(columnsOf(path)).toEqual(expect.arrayContaining(['event_id', 'run_id', 'node_id', 'dedupe_key']));
+    expect(columnsOf(path, 'events')).toEqual(expect.arrayContaining(['event_id', 'run_id', 'node_id', 'dedupe_key']));
     expect(count(path, 'SELECT count(*) FROM events WHERE at_ms IS NULL')).toBe(0);
 
     const store = openSqliteSessionStore({ path });
     expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
     store.close();
-    expect(columnsOf(path)).toEqual(['id', 'kind', 'at_ms', 'dedupe_hash', 'data', 'edge', 'envelope']);
+    expect(columnsOf(path, 'events')).toEqual(['id', 'kind', 'at_ms', 'dedupe_hash', 'data', 'edge', 'envelope']);
     expect(rows(path, 'SELECT * FROM events ORDER BY id')).toEqual(written);
-    const after = readThroughStore(path);
+    const after = readAllSessions(path, FTS_PROBES);
     expect(after.sessions).toEqual(before.sessions);
     for (const [id, s] of Object.entries(after.sessions)) {
       expect(s.eventsJson).toBe(before.sessions[id]!.eventsJson);
@@ -155,32 +94,10 @@ describe('SQLite schema migration 21 (leaner event rows)', () => {
     expect(after.search).toEqual(before.search);
     expect(after.projections).toEqual(before.projections);
     expect(rows(path, 'SELECT * FROM session_events ORDER BY session_id, seq').length).toBe(written.length);
-    const rebuilt = openSqliteSessionStore({ path });
-    expect(rebuilt.rebuildProjections().ok).toBe(true);
-    rebuilt.close();
-    expect(dumpProjections(path, FTS_PROBES)).toEqual(before.projections);
+    expect(rebuiltProjections(path, FTS_PROBES)).toEqual(before.projections);
 
     // Old tokens: the used ct_ replays byte-identical, the ck_ replays its checkpoint, the newest advance on.
-    const second = testApp({ home: first.home });
-    expect(JSON.stringify(expectOk(continueWorkflow(second.app, flow.retry)))).toBe(JSON.stringify(flow.planned));
-    expect(
-      JSON.stringify(expectOk(checkpointWorkflow(second.app, { checkpointToken: flow.planned.checkpointToken! }))),
-    ).toBe(JSON.stringify(flow.checkpoint));
-    const eventsBefore = count(path, 'SELECT count(*) FROM events');
-    second.tick();
-    const next = asStep(
-      expectOk(
-        continueWorkflow(second.app, {
-          continueToken: flow.verified.continueToken!,
-          output: { notesMarkdown: 'Pass 2.' },
-        }),
-      ),
-    );
-    expect(next.pending?.stepId).toBe('verify');
-    expect(count(path, 'SELECT count(*) FROM events')).toBeGreaterThan(eventsBefore);
-    second.app.close();
-    const final = readThroughStore(path);
-    expect(Object.values(final.sessions).every((s) => s.health.kind === 'healthy')).toBe(true);
+    expectBranchingSessionsContinue(first, flow, path, { ftsProbes: FTS_PROBES, eventLogGrows: true });
   });
 
   it('stores a time on every node_created row, and every read of a time gives the appended one', () => {
