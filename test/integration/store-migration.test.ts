@@ -14,7 +14,7 @@ import { TOKENS_VIEW as SCHEMA_9_TOKENS_VIEW } from '../../src/store/sqlite/migr
 import { TOKENS_VIEW as SCHEMA_12_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0012-short-attempt-ids.js';
 import { TOKENS_VIEW as SCHEMA_13_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0013-node-keys.js';
 import { NODE_CREATED_AT_SQL, NODE_KIND_SQL } from '../../src/store/sqlite/node-kinds.js';
-import { onlySessionId, rawEventData, readThroughStore, rowsOf } from '../support/migration-reads.js';
+import { columnOf, count, onlySessionId, rawEventData, readThroughStore, rowsOf } from '../support/migration-reads.js';
 import { dumpProjections } from '../support/projection-dump.js';
 import { stepBackSchema } from '../support/schema-downgrades.js';
 import { expectFlowContinues, recordMigrationFlow } from './migration-flow.js';
@@ -398,15 +398,17 @@ describe('SQLite schema migrations 6 to 16 (event keys, search index, packed dat
     const after = readThroughStore(path, sessionId, FTS_PROBES);
     // The log byte for byte, outputs, session, search, projections and tokens.
     expect(after).toEqual(before);
-    expect(ftsTableSql(path)).toContain('detail = none');
+    expect(columnOf(path, "SELECT sql FROM sqlite_master WHERE name = 'session_fts'")[0]).toContain('detail = none');
     expect(rawEventData(path).some((data) => data.includes('"notesMarkdown"'))).toBe(false);
     // Only node_created events spell out a node id (their own); the others name nodes by seq.
-    expect(rawEventData(path).filter((data) => data.includes('node_')).length).toBe(nodeCount(path));
+    expect(rawEventData(path).filter((data) => data.includes('node_')).length).toBe(
+      count(path, 'SELECT count(*) FROM nodes'),
+    );
     expect(rawEventData(path).some((data) => /"[ab]":\d+/.test(data))).toBe(true);
     expect(rawEventData(path).some((data) => data.includes('"attempt_'))).toBe(false);
     expect(rawEventData(path).some((data) => data.includes('"advance'))).toBe(false);
     // Nodes, their edges and traces have no dedupe entry (schema 18).
-    expect(rawDedupeHashes(path)).toEqual(
+    expect(columnOf(path, 'SELECT dedupe_hash FROM events WHERE dedupe_hash IS NOT NULL ORDER BY id')).toEqual(
       events.filter((e) => !/^(node|edge|trace):/.test(e.dedupeKey)).map((e) => dedupeHash(e.dedupeKey)),
     );
     // Tokens minted with their node leave their time to the node's event.
@@ -452,38 +454,6 @@ function openRaw(path: string, sessionId: SessionId) {
       data: JSON.parse(r.data),
     }));
     return { events, projections: dumpProjections(path, ['ship', 'planned']) };
-  } finally {
-    db.close();
-  }
-}
-
-function rawDedupeHashes(path: string): number[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db
-      .prepare('SELECT dedupe_hash FROM events WHERE dedupe_hash IS NOT NULL ORDER BY id')
-      .pluck()
-      .all() as number[];
-  } finally {
-    db.close();
-  }
-}
-
-/** The rows a query returns, as sorted JSON lines (like dumpProjections). */
-
-function nodeCount(path: string): number {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT count(*) FROM nodes').pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}
-
-function ftsTableSql(path: string): string {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare("SELECT sql FROM sqlite_master WHERE name = 'session_fts'").pluck().get() as string;
   } finally {
     db.close();
   }
