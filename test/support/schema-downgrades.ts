@@ -11,6 +11,7 @@ import { dedupeHash, userVersion } from '../../src/store/sqlite/migrate.js';
 import { TOKENS_VIEW as SCHEMA_16_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0016-token-times.js';
 import { TOKENS_VIEW as SCHEMA_17_TOKENS_VIEW } from '../../src/store/sqlite/migrations/0017-token-pairs.js';
 import { packedViewSql } from '../../src/store/sqlite/migrations/0019-small-packing.js';
+import { dropViews, storedViews } from '../../src/store/sqlite/migrations/stored-views.js';
 import type { WorkflowHash } from '../../src/workflow/types.js';
 
 type SessionLogs = ReadonlyMap<SessionId, SessionEvent[]>;
@@ -120,11 +121,7 @@ function spelledViewSql(sql: string): string {
 
 /** Node rows as schema 18 kept them: kind as text, with their creation time. */
 function nodesAsSchemaEighteen(db: Database.Database): void {
-  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
-    name: string;
-    sql: string;
-  }[];
-  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
+  const views = dropViews(db);
   db.exec(`
     CREATE TABLE nodes_v18 (
       id INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE, node_kind TEXT NOT NULL, parent INTEGER,
@@ -159,10 +156,7 @@ export function downgradeToSchemaEighteen(db: Database.Database): void {
     const data = JSON.stringify(withSpelledKeys(JSON.parse(row.data)));
     if (data !== row.data) write.run(data, row.id);
   }
-  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
-    name: string;
-    sql: string;
-  }[];
+  const views = storedViews(db);
   for (const view of views) {
     const sql = spelledViewSql(view.sql);
     if (sql !== view.sql) db.exec(`DROP VIEW "${view.name}"; ${sql}`);
@@ -175,11 +169,7 @@ export function downgradeToSchemaEighteen(db: Database.Database): void {
  * event) under a unique index and their parent's row id; the tokens view reading a held node's id from its row.
  */
 export function downgradeToSchemaNineteen(db: Database.Database): void {
-  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
-    name: string;
-    sql: string;
-  }[];
-  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
+  const views = dropViews(db);
   db.exec(`
     CREATE TABLE nodes_v19 (
       id INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE, node_kind INTEGER NOT NULL, parent INTEGER,

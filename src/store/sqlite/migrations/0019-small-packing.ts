@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 import { dataPath, dataValue, packJson, unpackJson } from '../data-dictionary.js';
 import { kindCode } from '../event-codec.js';
+import { dropViews, storedViews } from './stored-views.js';
 
 export const version = 19;
 
@@ -50,25 +51,12 @@ export function packedViewSql(sql: string): string {
 
 /** Views are stored SQL: the ones that read a node's id or state from event data are dropped and created again. */
 function repackViewPaths(db: Database.Database): void {
-  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
-    name: string;
-    sql: string;
-  }[];
+  const views = storedViews(db);
   for (const view of views) {
     const sql = packedViewSql(view.sql);
     if (sql === view.sql) continue;
     db.exec(`DROP VIEW "${view.name}"; ${sql}`);
   }
-}
-
-/** Every view's SQL: dropped before `nodes` is rebuilt (a rename checks every view) and created again after. */
-function dropViews(db: Database.Database): string[] {
-  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
-    name: string;
-    sql: string;
-  }[];
-  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
-  return views.map((view) => view.sql);
 }
 
 function slimNodes(db: Database.Database): void {
@@ -98,7 +86,7 @@ function slimNodes(db: Database.Database): void {
       FROM nodes ORDER BY id;
     DROP TABLE nodes;
     ALTER TABLE nodes_v19 RENAME TO nodes;`);
-  for (const sql of views) db.exec(sql);
+  for (const view of views) db.exec(view.sql);
 }
 
 /**

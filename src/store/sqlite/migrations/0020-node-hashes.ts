@@ -8,6 +8,7 @@ import type { TokenKind } from '../../../tokens/index.js';
 import { ATTEMPT_ID } from './0012-short-attempt-ids.js';
 import { TOKEN_CREATED_AT } from './0016-token-times.js';
 import { TAG_COLUMN, TOKEN_KINDS, TOKEN_PREFIX } from './0017-token-pairs.js';
+import { dropViews } from './stored-views.js';
 
 export const version = 20;
 
@@ -37,11 +38,7 @@ CREATE VIEW tokens AS
 
 /** Needs `workrail_node_hash` on the connection (migrate.ts registers it). */
 export function apply(db: Database.Database): void {
-  const views = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'view'`).all() as {
-    name: string;
-    sql: string;
-  }[];
-  for (const view of views) db.exec(`DROP VIEW "${view.name}"`);
+  const views = dropViews(db);
   // A row whose event does not hold its id (a damaged file) hashes the id the row held.
   db.exec(`
     CREATE TABLE nodes_v20 (
