@@ -4,14 +4,11 @@
 // answers its first request.
 import { readFileSync } from 'node:fs';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { serve } from './commands/serve.js';
+import { type Prepared, serve } from './commands/serve.js';
 import { processIo } from './io.js';
 
 /** Serves MCP (stdio, or HTTP with `--http`) until told to stop; returns the exit code. */
-export function runServer(
-  argv: readonly string[],
-  hooks: { readonly onToolsLoaded?: () => void } = {},
-): Promise<number> {
+export function runServer(argv: readonly string[], hooks: Pick<Prepared, 'onToolsLoaded'> = {}): Promise<number> {
   return serve(argv, processIo(), { toolList: bundledToolList(), ...hooks });
 }
 

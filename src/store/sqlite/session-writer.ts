@@ -74,8 +74,10 @@ export function createWriter(
     return row === undefined ? { seq: -1, atMs: undefined } : { seq: row.seq, atMs: row.at_ms };
   };
 
-  /** Points the tokens minted for a node before it existed at its `node_created` event (migration 9). */
-  /** A token minted at the node's creation time leaves it out (migration 16). */
+  /**
+   * Points the tokens minted for a node before it existed at its `node_created` event (migration 9); a token minted at
+   * the node's creation time leaves its time out (migration 16).
+   */
   const claimTokens = (sk: number, nodeId: string, seq: number, atMs: number) => {
     q.claimTokens.run(eventKey(sk, seq), atMs, eventKey(sk, UNHELD_NODE_SEQ), nodeId);
   };
